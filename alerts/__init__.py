@@ -1,0 +1,1 @@
+"""Cluster detection, alert lifecycle, digests and mail delivery."""

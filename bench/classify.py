@@ -1,0 +1,115 @@
+"""Classifier benchmark: items per second for headlines and for ~400-character paragraphs
+on two threads, ONNX Runtime int8 (what the service runs) against the same network in
+plain transformers/PyTorch fp32 measured in the same run; macro-F1 of both on the eval
+sets; peak memory of each classifying process.
+
+Each runtime runs in a subprocess of its own so that its peak memory (ru_maxrss) is its
+own.  Texts are the team's held-out training lines (headlines) and paragraphs joined from
+them; the eval sets in ../shared/eval are read only to report macro-F1.
+
+    python bench/classify.py [--items 400] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+def texts(n: int) -> tuple[list[str], list[str]]:
+    from models.train import TrainConfig, split
+
+    train, _, heldout = split(TrainConfig())
+    pool = [e.text for e in heldout + train]
+    headlines = [t.split(". ")[0][:120] for t in pool][:n]
+    paragraphs = []
+    i = 0
+    while len(paragraphs) < n:
+        para = ""
+        while len(para) < 400:
+            para += pool[i % len(pool)].rstrip(".") + ". "
+            i += 1
+        paragraphs.append(para[:420])
+    return headlines, paragraphs
+
+
+def worker(runtime: str, n: int, threads: int) -> None:
+    from models.classifier import Classifier
+    from models.evaluate import evaluate, load_labelled
+
+    clf = Classifier(runtime=runtime, threads=threads)
+    headlines, paragraphs = texts(n)
+    clf.predict(headlines[:16])  # warm-up
+    result: dict[str, object] = {"runtime": runtime}
+    for name, batch in (("headlines", headlines), ("paragraphs", paragraphs)):
+        began = time.perf_counter()
+        clf.predict(batch)
+        result[f"{name}_per_s"] = len(batch) / (time.perf_counter() - began)
+    files = [EVAL / "dev.jsonl", EVAL / "dev_extra.jsonl"]
+    if all(f.exists() for f in files):
+        rows = load_labelled(files)
+        preds = clf.predict([r["text"] for r in rows])
+        report = evaluate(rows, runtime, lambda _: [(p.tags, p.sentiment) for p in preds])
+        result["macro_f1"] = report.macro_f1
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=400)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--worker", choices=["onnx", "torch"])
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.items, args.threads)
+        return
+    results = {}
+    for runtime in ("torch", "onnx"):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                runtime,
+                "--items",
+                str(args.items),
+                "--threads",
+                str(args.threads),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results[runtime] = json.loads(proc.stdout.strip().splitlines()[-1])
+    base, fast = results["torch"], results["onnx"]
+    print(f"{args.items} texts per kind, {args.threads} threads")
+    print(f"{'':22s}{'torch fp32':>14s}{'onnx int8':>14s}{'ratio':>8s}")
+    for key, label in (
+        ("headlines_per_s", "headlines/s"),
+        ("paragraphs_per_s", "400-char paragraphs/s"),
+    ):
+        print(f"{label:22s}{base[key]:14.1f}{fast[key]:14.1f}{fast[key] / base[key]:7.1f}x")
+    if "macro_f1" in base:
+        print(
+            f"{'macro-F1 (eval sets)':22s}{base['macro_f1']:14.3f}{fast['macro_f1']:14.3f}"
+            f"{fast['macro_f1'] - base['macro_f1']:+8.3f}"
+        )
+    print(f"{'peak memory (MB)':22s}{base['peak_rss_mb']:14.0f}{fast['peak_rss_mb']:14.0f}")
+    print(
+        "note: each item is scored as a whole and sentence by sentence (a headline is "
+        "one sentence; a paragraph about three)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The text classifier and sentiment scorer."""

@@ -1,0 +1,469 @@
+"""Which council(s) is an item about?
+
+Evidence, strongest first:
+
+* the source: a council's own newsroom or committee system is about that council;
+* the URL: a page on a council's own domain (``news.leeds.gov.uk``);
+* names in the text, found in one pass by an Aho-Corasick automaton over every council's
+  official name, short name, register aliases and press forms ("X Council", "X CC",
+  "Northants").  A full council name ("Woking Borough Council") is strong evidence; a
+  bare place name ("a row in Woking") is weaker, and is dropped when it is a person
+  ("Cllr Hastings", "Angus Robertson"), a club ("Newcastle United"), a place abroad
+  ("New York", "Perth, Western Australia") or not capitalised ("reading").
+
+Ambiguous names are resolved by context (Newcastle upon Tyne or under-Lyme, Richmond upon
+Thames or Richmondshire), by date (Somerset County Council before April 2023, Somerset
+Council after), and a council abolished by the item's date is linked as the former council
+with its successors noted.  The councils named in the headline or first sentence are
+*primary*; the others are *mentioned*.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
+
+import ahocorasick
+
+from monitor.types import Council
+
+__all__ = ["Link", "Linker", "normalise_name"]
+
+_NON_WORD = re.compile(r"[^A-Za-z0-9&]+")
+COUNCIL_WORDS = (
+    "council",
+    "cc",
+    "bc",
+    "dc",
+    "mbc",
+    "cbc",
+    "mdc",
+    "county council",
+    "city council",
+    "borough council",
+    "district council",
+    "corporation",
+)
+_STRONG_PREFIXES = ("london borough of ", "royal borough of ", "city of ", "lb ")
+TITLES = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "cllr",
+    "councillor",
+    "sir",
+    "lord",
+    "lady",
+    "dame",
+    "rev",
+    "prof",
+    "mp",
+    "baroness",
+    "cllrs",
+}
+# Common first names: a place name right after one is a surname ("John Preston").
+FIRST_NAMES = frozenset(
+    """
+adam alan alex alexander alice alison amanda amy andrew andy angela ann anna anne
+anthony barbara ben benjamin beth bill bob brian carol caroline catherine charles
+charlie chris christine christopher claire colin craig daniel david dean deborah denise
+derek diane donna edward elaine elizabeth emily emma eric fiona frank gary gavin george
+gordon graham hannah harriet harry helen ian jack jacqueline james jamie jane janet
+jason jean jennifer jenny jessica jim joan joanne joe john jonathan joseph julia julie
+justin karen kate katherine keith kelly kenneth kevin kim laura lee lesley linda lisa
+louise lucy lynn malcolm margaret maria mark martin mary matthew michael michelle mike
+neil nicholas nicola nigel oliver olivia patricia paul pauline peter philip rachel
+raymond rebecca richard robert roger ronald ruth sally sam samantha sarah scott sean
+sharon simon sophie stephen steve steven stuart susan thomas toby tom tony tracey trevor
+victoria wendy william
+""".split()
+)
+# Council places that are also first names, surnames or parts of longer place names:
+# followed by another capitalised word they are taken to be something else.
+PERSONISH = {
+    "angus",
+    "moray",
+    "hart",
+    "eden",
+    "preston",
+    "bolton",
+    "lincoln",
+    "stafford",
+    "derby",
+    "sutton",
+    "hastings",
+    "wakefield",
+    "barnet",
+    "bury",
+    "dover",
+    "crawley",
+    "corby",
+    "chester",
+    "warwick",
+    "lewes",
+    "rugby",
+    "reading",
+    "bath",
+    "wells",
+    "copeland",
+    "milton",
+    "newport",
+    "stirling",
+    "dudley",
+    "richmond",
+    "durham",
+}
+SPORT_SUFFIXES = {
+    "united",
+    "rovers",
+    "wanderers",
+    "athletic",
+    "albion",
+    "rangers",
+    "hotspur",
+    "villa",
+    "argyle",
+    "orient",
+    "forest",
+    "fc",
+    "afc",
+    "celtic",
+    "thistle",
+    "dons",
+    "stanley",
+    "harriers",
+    "falcons",
+    "eagles",
+    "tigers",
+    "sharks",
+    "warriors",
+    "titans",
+    "rhinos",
+    "giants",
+    "saints",
+    "wolves",
+    "raiders",
+    "knights",
+    "bulls",
+    "vikings",
+    "steelers",
+    "panthers",
+    "cobras",
+}
+SPORT_WORDS = re.compile(
+    r"\b(match|goal|league|striker|manager|fans|kick-off|premier league|"
+    r"championship|fixture|squad|stadium|defender|midfielder|"
+    r"goalkeeper|transfer|cup tie|try|tries)\b",
+    re.I,
+)
+ABROAD = re.compile(
+    r"^[,\s]+(new south wales|western australia|queensland|victoria|tasmania|australia|"
+    r"ontario|quebec|nova scotia|canada|new zealand|usa|u\.s\.|america|virginia|alabama|"
+    r"massachusetts|pennsylvania|new hampshire|north carolina|texas|florida|california|"
+    r"kentucky|jamaica|south africa|india|ireland)\b",
+    re.I,
+)
+# Bare names shared by councils, with the context words that pick one; the last entry
+# is the default when no cue appears.
+AMBIGUOUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "newcastle": [
+        ("E07000195", ("under lyme", "staffordshire", "kidsgrove", "keele")),
+        ("E08000021", ()),
+    ],
+    "richmond": [
+        ("E07000166", ("yorkshire", "richmondshire", "catterick", "swaledale")),
+        ("E09000027", ()),
+    ],
+}
+WEAK_CONFIDENCE = 0.55
+URL_WORDS_CONFIDENCE = 0.45
+STRONG_CONFIDENCE = 0.95
+
+
+_POSSESSIVE = re.compile(r"['’]s\b")
+_APOSTROPHE = re.compile(r"['’]")
+
+
+def _prepare(text: str) -> str:
+    """The cased text the automaton reads: possessives dropped ("Bradford's" and "King's
+    Lynn" become "Bradford" and "King Lynn" on both sides), '&' a word of its own,
+    punctuation and hyphens as spaces; positions stay aligned with its lower-case copy."""
+    text = _POSSESSIVE.sub("", text)
+    text = _APOSTROPHE.sub("", text).replace("&", " & ")
+    return _NON_WORD.sub(" ", text)
+
+
+def normalise_name(name: str) -> str:
+    return " ".join(_prepare(name).lower().split())
+
+
+@dataclass(frozen=True)
+class Link:
+    gss: str
+    name: str
+    role: str  # primary | mentioned
+    confidence: float
+    method: str  # source | url | text
+    former: bool = False
+    successors: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "gss": self.gss,
+            "name": self.name,
+            "role": self.role,
+            "confidence": round(self.confidence, 3),
+            "method": self.method,
+        }
+        if self.former:
+            data["former"] = True
+            data["successors"] = list(self.successors)
+        return data
+
+
+@dataclass
+class _Candidate:
+    gss: str
+    best: float = 0.0
+    mentions: int = 0
+    in_lede: bool = False
+    methods: set[str] = field(default_factory=set)
+
+
+def _is_strong(name: str) -> bool:
+    return name.endswith(tuple(" " + w for w in COUNCIL_WORDS)) or name.startswith(_STRONG_PREFIXES)
+
+
+class Linker:
+    """Build once from the register (a few hundred milliseconds), then link many items."""
+
+    def __init__(self, councils: Iterable[Council]) -> None:
+        self.councils = {c.gss: c for c in councils}
+        self.automaton = ahocorasick.Automaton()
+        entries: dict[str, dict[str, bool]] = {}  # name -> {gss: strong}
+        for c in self.councils.values():
+            names = {c.name, c.short_name, *c.aliases}
+            for raw in names:
+                name = normalise_name(raw)
+                if len(name) < 3 or name in ("council", "county council", "city council"):
+                    continue
+                for variant in {name, name.replace(" and ", " & ")}:
+                    entries.setdefault(variant, {})[c.gss] = _is_strong(variant)
+        for name in AMBIGUOUS:
+            entries.setdefault(name, {})
+        for name, gss_map in entries.items():
+            self.automaton.add_word(f" {name} ", (name, tuple(gss_map.items())))
+        self.automaton.make_automaton()
+        self.domains = self._domains()
+
+    def _domains(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for c in self.councils.values():
+            if not (c.current and c.principal):
+                continue
+            for url in (c.homepage, c.committee_url):
+                host = (urlsplit(url).hostname or "") if url else ""
+                host = host.removeprefix("www.")
+                if host.count(".") >= 2 and not host.startswith("gov."):
+                    out.setdefault(host, c.gss)
+        return out
+
+    # -- evidence -------------------------------------------------------------------------
+    def _url_council(self, url: str | None) -> str | None:
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+        host = host.removeprefix("www.")
+        while host.count(".") >= 2:
+            if host in self.domains:
+                return self.domains[host]
+            host = host.split(".", 1)[1]
+        return None
+
+    def _matches(self, text: str) -> list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]:
+        """Longest non-overlapping name matches: (start, end, name, ((gss, strong)...)) with
+        offsets into the space-padded normalised text."""
+        found = []
+        for last, (name, gss_map) in self.automaton.iter(text):
+            # the pattern is " name ": [start, end) covers both spaces
+            end = last + 1
+            found.append((end - len(name) - 2, end, name, gss_map))
+        found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+        taken: list[tuple[int, int]] = []
+        kept = []
+        for start, end, name, gss_map in found:
+            if any(start < t_end - 1 and t_start < end - 1 for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            kept.append((start, end, name, gss_map))
+        return sorted(kept)
+
+    def _bare_mention_ok(
+        self, cased: str, start: int, end: int, sport: bool, cued: bool = False
+    ) -> bool:
+        """A bare place name counts only when it looks like the place: capitalised, not a
+        person, not a club, not abroad."""
+        word = cased[start + 1 : end - 1]
+        if not word[:1].isupper():
+            return False
+        before = cased[: start + 1].split()
+        after = cased[end - 1 :].split()
+        prev = before[-1].lower().strip("'") if before else ""
+        nxt = after[0] if after else ""
+        if prev in TITLES or prev in FIRST_NAMES:
+            return False
+        if prev == "new" or (before and before[-1] == "New"):
+            return False
+        if nxt.lower() in SPORT_SUFFIXES:
+            return False
+        if (
+            sport
+            and nxt.lower() in ("city", "town", "county")
+            and (len(after) < 2 or after[1].lower() != "council")
+        ):
+            return False
+        if (
+            not cued
+            and word.lower() in PERSONISH
+            and nxt[:1].isupper()
+            and not word.isupper()
+            and nxt.lower() not in ("council", "county", "borough", "city", "district")
+        ):
+            return False  # "Angus Robertson", "Bury St Edmunds"
+        return not ABROAD.match(cased[end - 1 : end + 40])
+
+    def _resolve(
+        self, name: str, gss_map: tuple[tuple[str, bool], ...], context: str, when: date | None
+    ) -> list[tuple[str, bool]]:
+        """The council(s) a matched name means, by context cues and by date."""
+        if name in AMBIGUOUS:
+            options = AMBIGUOUS[name]
+            for gss, cues in options:
+                if any(cue in context for cue in cues):
+                    return [(gss, False)]
+            return [(options[-1][0], False)]
+        live = [(g, s) for g, s in gss_map if self._valid(g, when)]
+        if not live:
+            live = list(gss_map)
+        current = [(g, s) for g, s in live if self.councils[g].current]
+        if len(live) > 1 and when is None and current:
+            live = current
+        return live
+
+    def _valid(self, gss: str, when: date | None) -> bool:
+        c = self.councils[gss]
+        if when is None:
+            return True
+        return (c.start_date is None or c.start_date <= when) and (
+            c.end_date is None or when < c.end_date
+        )
+
+    # -- public -------------------------------------------------------------------------
+    def link(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        when: date | None = None,
+        url: str | None = None,
+        source_council: str | None = None,
+    ) -> list[Link]:
+        candidates: dict[str, _Candidate] = {}
+
+        def add(gss: str, confidence: float, lede: bool, method: str) -> None:
+            if gss not in self.councils or not self.councils[gss].principal:
+                return
+            cand = candidates.setdefault(gss, _Candidate(gss))
+            cand.best = max(cand.best, confidence)
+            cand.mentions += 1
+            cand.in_lede = cand.in_lede or lede
+            cand.methods.add(method)
+
+        if source_council:
+            add(source_council, 1.0, True, "source")
+        url_gss = self._url_council(url)
+        if url_gss:
+            add(url_gss, 0.9, True, "url")
+        url_words = self._url_words(url) if url and not url_gss else set()
+        body = f"{title}. {text}" if title and title.strip() not in text else text
+        cased = " " + _prepare(body) + " "
+        norm = cased.lower()
+        lede_end = self._lede_end(body, cased)
+        sport = bool(SPORT_WORDS.search(body))
+        for start, end, name, gss_map in self._matches(norm):
+            context = norm[max(0, start - 80) : end + 80]
+            cued = name in AMBIGUOUS and any(
+                cue in context for _, cues in AMBIGUOUS[name] for cue in cues
+            )
+            for gss, strong in self._resolve(name, gss_map, context, when):
+                if not strong and not self._bare_mention_ok(cased, start, end, sport, cued):
+                    continue
+                add(gss, STRONG_CONFIDENCE if strong else WEAK_CONFIDENCE, start < lede_end, "text")
+        if url_words and not any(
+            c.in_lede and c.best >= WEAK_CONFIDENCE for c in candidates.values()
+        ):
+            # a local paper's address often names its patch ("...-bradford-council-...")
+            for gss in url_words:
+                if self._valid(gss, when) or when is None:
+                    add(gss, URL_WORDS_CONFIDENCE, True, "url")
+        return self._roles(candidates, when)
+
+    def _url_words(self, url: str) -> set[str]:
+        """Councils whose full short name appears as words of the URL's host or path."""
+        parts = urlsplit(url)
+        words = (
+            " "
+            + " ".join(re.split(r"[^a-z0-9]+", f"{parts.hostname or ''} {parts.path}".lower()))
+            + " "
+        )
+        found: set[str] = set()
+        for _last, (name, gss_map) in self.automaton.iter(words):
+            if name in AMBIGUOUS or " " in name and len(name) < 8:
+                continue
+            current = [g for g, _ in gss_map if self.councils[g].current]
+            if len(current) == 1:
+                found.add(current[0])
+        return found
+
+    @staticmethod
+    def _lede_end(body: str, cased: str) -> int:
+        """Offset in the normalised text where the first sentence (or headline) ends."""
+        match = re.search(r"[.!?\n]\s", body[40:])
+        cut = 40 + match.start() if match else len(body)
+        return len(" " + _prepare(body[:cut]))
+
+    def _roles(self, candidates: dict[str, _Candidate], when: date | None) -> list[Link]:
+        if not candidates:
+            return []
+
+        def score(c: _Candidate) -> float:
+            return c.best + (0.15 if c.in_lede else 0) + min(0.1, 0.03 * (c.mentions - 1))
+
+        top = max(score(c) for c in candidates.values())
+        links = []
+        for cand in sorted(candidates.values(), key=score, reverse=True):
+            c = self.councils[cand.gss]
+            s = score(cand)
+            primary = (
+                "source" in cand.methods
+                or "url" in cand.methods
+                or (cand.in_lede and s >= top - 0.2 and cand.best >= WEAK_CONFIDENCE)
+                or s >= top - 0.05
+            )
+            former = c.end_date is not None and (when is None or when >= c.end_date)
+            method = next(m for m in ("source", "url", "text") if m in cand.methods)
+            links.append(
+                Link(
+                    gss=c.gss,
+                    name=c.name,
+                    role="primary" if primary else "mentioned",
+                    confidence=min(1.0, cand.best + (0.04 if cand.mentions > 1 else 0)),
+                    method=method,
+                    former=former,
+                    successors=c.successors if former else (),
+                )
+            )
+        return links

@@ -1,0 +1,357 @@
+"""High-precision phrase rules, applied per sentence beside the learned model.
+
+The domain has a vocabulary of formal events that are unambiguous whatever the prose
+around them: a section 114 notice, a best value notice, commissioners sent in, a report
+in the public interest, a motion of no confidence, no overall control.  A rule *raises*
+a label's probability to its floor when its trigger matches and none of its vetoes do
+(vetoes catch the "does not count" column of DOMAIN.md: an intervention that ends, a
+rating of good, a vote of no confidence in the government, a firm that goes bankrupt).
+
+A few *caps* do the opposite for the commonest false alarms: an underspend, a planned
+retirement, a good inspection, a ceremonial mayor.  A cap lowers the model's probability
+only when no trigger rule fired in the same sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["CAPS", "RULES", "Cap", "Rule", "apply_rules", "rules_fingerprint"]
+
+_I = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    label: str
+    trigger: re.Pattern[str]
+    floor: float
+    veto: re.Pattern[str] | None = None
+
+    def matches(self, sentence: str) -> bool:
+        return bool(self.trigger.search(sentence)) and not (
+            self.veto is not None and self.veto.search(sentence)
+        )
+
+
+@dataclass(frozen=True)
+class Cap:
+    name: str
+    label: str
+    trigger: re.Pattern[str]
+    ceiling: float
+    unless: re.Pattern[str] | None = None
+
+    def matches(self, sentence: str) -> bool:
+        return bool(self.trigger.search(sentence)) and not (
+            self.unless is not None and self.unless.search(sentence)
+        )
+
+
+def _re(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _I)
+
+
+_NOT_COUNCIL = _re(
+    r"\b(business(es)?|firm|company|companies|shop|bakery|pub|restaurant|club|trader|"
+    r"retailer|charity|football|developer|contractor|landlord|tenant|resident)s?\b.{0,40}"
+    r"\b(bankrupt|administration|insolven)"
+)
+_NATIONAL = _re(
+    r"\b(prime minister|the government|chancellor|parliament|\bMPs\b|cabinet minister|"
+    r"party leader|national leader|premier|first minister)\b"
+)
+# "no statutory recommendations were made", "did not issue a report in the public interest"
+_NO_FINDING = _re(
+    r"\b(no|not|nor|without|neither)\b[^.]{0,40}\b(statutory recommendations?|"
+    r"public interest|section 114|s114|best value notice)|\b(statutory recommendations?|"
+    r"report in the public interest)\b[^.]{0,30}\b(were|was)? ?(not|never) (made|issued)"
+)
+_ENDED = _re(
+    r"\b(end(s|ed|ing)?|lift(s|ed)?|withdraw(n|s)?|exit(s|ed)?|leave|leaves|left|leaving|"
+    r"concluded|removed|regain(s|ed)?|handed back|no longer|step(s|ped)? down from)\b"
+)
+
+RULES: tuple[Rule, ...] = (
+    # financial_distress
+    Rule("s114", "financial_distress", _re(r"\b(s\.?\s?114|section\s*114)\b"), 0.95),
+    Rule(
+        "exceptional_support",
+        "financial_distress",
+        _re(r"\bexceptional financial support\b|\bcapitali[sz]ation directions?\b"),
+        0.92,
+    ),
+    Rule(
+        "bankrupt",
+        "financial_distress",
+        _re(
+            r"\b(effectively |technically )?bankrupt(cy)?\b|\bgo(ing|es)? bust\b|"
+            r"\binsolven(t|cy)\b"
+        ),
+        0.9,
+        veto=_NOT_COUNCIL,
+    ),
+    Rule(
+        "reserves_exhausted",
+        "financial_distress",
+        _re(
+            r"\b(run(ning)? out of (money|reserves|cash)|reserves (will |would )?"
+            r"(be )?(run (out|dry)|exhausted|wiped out|depleted))\b"
+        ),
+        0.88,
+        veto=_re(r"\bnot (be )?running out\b|\bnot run out\b"),
+    ),
+    Rule(
+        "spending_controls",
+        "financial_distress",
+        _re(
+            r"\b(spending (freeze|controls)|freeze on (all )?(non-essential )?spending|"
+            r"non-essential spending (is |was |has been )?(frozen|halted|stopped))\b"
+        ),
+        0.88,
+    ),
+    Rule(
+        "bailout",
+        "financial_distress",
+        _re(r"\bbail-?out\b|\bemergency (government )?(funding|bailout|loan)\b"),
+        0.85,
+        veto=_re(r"\b(bank|airline|football|club|company)\b"),
+    ),
+    # leadership_conflict
+    Rule(
+        "officer_suspended",
+        "leadership_conflict",
+        _re(
+            r"\b(chief executive|chief exec|ceo|monitoring officer|section 151 officer|"
+            r"s151 officer|finance director|director of [a-z' ]{3,30}|head of paid service|"
+            r"town clerk|chief officer|managing director|council boss|top officer)s?\b"
+            r"[^.]{0,60}\b(suspended|sacked|dismissed|forced out|ousted|pushed out|"
+            r"placed on (special|gardening) leave|on (special|gardening) leave)\b"
+        ),
+        0.9,
+        veto=_re(
+            r"\b(wrongly|in error|by mistake|headteacher|head teacher|school|"
+            r"hospital|nhs|police)\b"
+        ),
+    ),
+    Rule(
+        "no_confidence_l",
+        "leadership_conflict",
+        _re(
+            r"\b(vote|motion) of no[- ]confidence\b|\bno[- ]confidence (vote|motion)\b|"
+            r"\bconfidence vote\b"
+        ),
+        0.88,
+        veto=_NATIONAL,
+    ),
+    # political_instability
+    Rule(
+        "no_confidence_p",
+        "political_instability",
+        _re(
+            r"\b(vote|motion) of no[- ]confidence\b|\bno[- ]confidence (vote|motion)\b|"
+            r"\bconfidence vote\b"
+        ),
+        0.88,
+        veto=_NATIONAL,
+    ),
+    Rule(
+        "no_overall_control",
+        "political_instability",
+        _re(
+            r"\bno overall control\b|\bhung council\b|\bno party (has|with|holds) "
+            r"(overall )?(control|a majority)\b"
+        ),
+        0.9,
+        veto=_re(r"\bno longer (in )?no overall control\b"),
+    ),
+    Rule(
+        "coalition_collapse",
+        "political_instability",
+        _re(
+            r"\b(coalition|administration|power-sharing|partnership) [^.]{0,40}"
+            r"(collaps\w*|fell apart|falls apart|broke(n)? down|break(s)? down)\b"
+        ),
+        0.9,
+        veto=_NATIONAL,
+    ),
+    Rule(
+        "budget_defeated",
+        "political_instability",
+        _re(
+            r"\b(fail\w* to (set|agree|pass|approve) (a |its |the )?budget|budget "
+            r"(was |is )?(rejected|voted down|defeated|thrown out)|budget deadlock)\b"
+        ),
+        0.86,
+        veto=_NATIONAL,
+    ),
+    # governance_failure
+    Rule(
+        "best_value",
+        "governance_failure",
+        _re(r"\bbest value (inspection|notice|inspector)s?\b"),
+        0.92,
+        veto=_re(r"\b(lift(s|ed)?|end(s|ed)?|withdrawn|exit(s|ed)?|guidance|consultation)\b"),
+    ),
+    Rule(
+        "commissioners",
+        "governance_failure",
+        _re(
+            r"\bcommissioners?\b[^.]{0,60}\b(appoint\w*|sent|send\w*|take (over|control)|"
+            r"took (over|control)|taken (over|control)|to run|oversee|installed|impose\w*|"
+            r"in charge)\b|\b(send|sends|sending|sent|appoint\w*) (in )?(government )?"
+            r"commissioners\b|\bgovernment (intervention|takeover) (at|in|of)\b|"
+            r"\b(faces?|facing|under|threat of|threatened with|imposes?) government "
+            r"(intervention|takeover)\b|\bstatutory "
+            r"(intervention|direction)\b|\bintervention (package|powers) (at|in|for)\b"
+        ),
+        0.9,
+        veto=_re(
+            r"\bpolice and crime commissioner\b|\bchildren'?s commissioner\b|"
+            r"\bequality commissioner\b|\binformation commissioner\b|"
+            # calls for the government to act on national policy are not an intervention
+            r"\b(needed|call(s|ed|ing)? for|urg(e|es|ed|ing)|nationally|national system)\b"
+        ),
+    ),
+    Rule(
+        "public_interest_report",
+        "governance_failure",
+        _re(r"\b(report in the public interest|public interest report)\b"),
+        0.92,
+        veto=_NO_FINDING,
+    ),
+    Rule(
+        "statutory_recommendations",
+        "governance_failure",
+        _re(r"\bstatutory recommendations?\b"),
+        0.88,
+        veto=_NO_FINDING,
+    ),
+    Rule(
+        "inadequate",
+        "governance_failure",
+        _re(
+            r"\b(rated|judged|graded|branded|found|deemed|remains?|as|is|are) "
+            r"['‘\"]?inadequate\b|\binadequate['’\"]? (rating|judgement|by ofsted)\b"
+        ),
+        0.85,
+        veto=_re(
+            r"\b(from|no longer|previously|formerly|after being|since being) "
+            r"(rated |judged )?['‘\"]?inadequate\b|\b(school|academy|care home|"
+            r"hospital|nhs|trust|police|nursery|college|prison)\b"
+        ),
+    ),
+    Rule(
+        "section_5",
+        "governance_failure",
+        _re(r"\bsection 5 report\b|\bsection 5A? of the local government and housing act\b"),
+        0.9,
+    ),
+    Rule(
+        "vfm_weakness",
+        "governance_failure",
+        _re(
+            r"\b(adverse|qualified|significant weakness(es)?)\b[^.]{0,60}\bvalue for money\b|"
+            r"\bvalue for money\b[^.]{0,60}\b(adverse|qualified|significant weakness(es)?)\b"
+        ),
+        0.85,
+        veto=_re(r"\bno (significant )?weakness(es)?\b|\bnot identified\b"),
+    ),
+)
+# An intervention that ends is good news, not a failure.
+_RULE_VETO_ENDED = {"commissioners", "best_value"}
+
+CAPS: tuple[Cap, ...] = (
+    Cap(
+        "underspend",
+        "financial_distress",
+        _re(r"\bunder-?spen[dt]\b|\bsurplus\b"),
+        0.3,
+        unless=_re(r"\bover-?spen[dt]\b|\bdeficit\b|\bshortfall\b|\bgap\b"),
+    ),
+    Cap(
+        "retirement",
+        "leadership_conflict",
+        _re(
+            r"\bretire(s|d|ment|ing)?\b|\bill[- ]health\b|\bhealth reasons\b|"
+            r"\bmedical advice\b|\bmaternity\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(suspend\w*|dispute|row|clash\w*|pay-?off|bully\w*|forced|"
+            r"grievance|tribunal|investigation)\b"
+        ),
+    ),
+    Cap(
+        "intervention_ended",
+        "governance_failure",
+        _re(
+            r"\b(intervention|commissioners?|best value notice|oversight|supervision|"
+            r"improvement board)\b[^.]{0,80}\b(ends?|ended|lifted|leave|leaves|left|exits?|"
+            r"handed back|no longer|withdrawn|concluded)\b|\b(end|ending|exit) of "
+            r"(the )?(government )?(intervention|oversight)\b"
+        ),
+        0.3,
+        unless=_re(r"\b(extend\w*|remain\w*|continu\w*|not yet|still|new|fresh)\b"),
+    ),
+    Cap(
+        "good_rating",
+        "governance_failure",
+        _re(r"\b(rated|judged|graded|now|as) ['‘\"]?(good|outstanding)\b"),
+        0.3,
+        unless=_re(r"\binadequate\b(?![^.]{0,30}\bto\b)"),
+    ),
+    Cap(
+        "ceremonial",
+        "political_instability",
+        _re(
+            r"\b(mayor[- ]making|civic mayor|mayor for the (coming )?year|chairman of the "
+            r"council|re-elected (unopposed|as leader)|no other nominations)\b"
+        ),
+        0.3,
+        unless=_re(r"\b(ousted|no confidence|resign\w*|defect\w*)\b"),
+    ),
+)
+
+
+def apply_rules(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Adjust one sentence's probabilities; return them with the names of the rules that
+    fired (for the explanation of a tag)."""
+    out = dict(probs)
+    fired: list[str] = []
+    raised: set[str] = set()
+    ended = bool(_ENDED.search(sentence))
+    for rule in RULES:
+        if rule.name in _RULE_VETO_ENDED and ended:
+            continue
+        if rule.matches(sentence):
+            raised.add(rule.label)
+            if out.get(rule.label, 0.0) < rule.floor:
+                out[rule.label] = rule.floor
+            fired.append(rule.name)
+    for cap in CAPS:
+        if (
+            cap.label not in raised
+            and cap.matches(sentence)
+            and out.get(cap.label, 0.0) > cap.ceiling
+        ):
+            out[cap.label] = cap.ceiling
+            fired.append(f"cap:{cap.name}")
+    return out, fired
+
+
+def rules_fingerprint() -> str:
+    """Changes whenever a rule or cap changes, so stored tags know which rules made them."""
+    import hashlib
+
+    parts = [
+        f"{r.name}|{r.label}|{r.trigger.pattern}|{r.floor}|{r.veto.pattern if r.veto else ''}"
+        for r in RULES
+    ]
+    parts += [
+        f"{c.name}|{c.label}|{c.trigger.pattern}|{c.ceiling}|{c.unless.pattern if c.unless else ''}"
+        for c in CAPS
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:6]

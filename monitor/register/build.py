@@ -1,0 +1,230 @@
+"""Build ``councils.json`` (the council register) from the public registers.
+
+Run from the project root::
+
+    python -m monitor.register.build --data ../shared/data
+
+Inputs (see ``../shared/data/MANIFEST.csv`` for their provenance and licences):
+
+* mySociety's UK local authority register: codes, names, types, dates, successors,
+  alternative names and the name-to-code lookup (CC-BY-4.0);
+* GOV.UK's local links manager list: homepages and county parents (MIT / Crown copyright);
+* DemocracyClub LGSF's committee-system base URLs (MIT) and the merged ModernGov host list,
+  which says how many public lists confirm each host.
+
+The output is committed: a fresh clone never needs the inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+OUTPUT = Path(__file__).with_name("councils.json")
+
+# Councils whose type makes them principal authorities (combined authorities and the GLA
+# are related bodies but not principal councils).
+PRINCIPAL_TYPES = {"NMD", "UA", "MD", "LBO", "CTY", "SCO", "WPA", "NID", "CC"}
+
+# Abbreviations the press uses for county names; applied to councils whose short name
+# is exactly the key.
+COUNTY_ABBREVIATIONS = {
+    "Northamptonshire": ["Northants"],
+    "Nottinghamshire": ["Notts"],
+    "Lancashire": ["Lancs"],
+    "Leicestershire": ["Leics"],
+    "Worcestershire": ["Worcs"],
+    "Gloucestershire": ["Gloucs", "Glos"],
+    "Hertfordshire": ["Herts"],
+    "Hampshire": ["Hants"],
+    "Oxfordshire": ["Oxon"],
+    "Cambridgeshire": ["Cambs"],
+    "Buckinghamshire": ["Bucks"],
+    "Wiltshire": ["Wilts"],
+    "Staffordshire": ["Staffs"],
+    "Derbyshire": ["Derbys"],
+    "Lincolnshire": ["Lincs"],
+    "Warwickshire": ["Warks"],
+    "Bedfordshire": ["Beds"],
+    "Shropshire": ["Salop"],
+}
+# Initialisms in common use for particular councils (by mySociety code).
+KNOWN_ABBREVIATIONS = {
+    "KEC": ["RBKC"],
+    "BPC": ["BCP Council", "BCP"],
+    "WNM": ["RBWM"],
+    "KTT": ["RBK"],
+    "THE": ["LBTH"],
+    "HNS": ["LBHF"],
+    "BNE": ["LBB"],
+}
+
+_SUFFIXES = [
+    ("County Borough Council", ["County Borough Council", "CBC"]),
+    ("Metropolitan Borough Council", ["Metropolitan Borough Council", "MBC", "Council"]),
+    ("Metropolitan District Council", ["Metropolitan District Council", "MDC", "Council"]),
+    ("County Council", ["County Council", "CC"]),
+    ("City Council", ["City Council", "CC"]),
+    ("Borough Council", ["Borough Council", "BC"]),
+    ("District Council", ["District Council", "DC"]),
+    ("Council", ["Council"]),
+]
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _clean(name: str) -> str:
+    return re.sub(r"\s+", " ", name).strip()
+
+
+def press_forms(official: str, short: str, type_code: str) -> list[str]:
+    """Names the press uses: "X Council", "X County Council", "X CC", "London Borough of X"."""
+    forms = [f"{short} Council"]
+    for suffix, variants in _SUFFIXES:
+        if official.endswith(" " + suffix):
+            stem = official[: -len(suffix) - 1]
+            stem = re.sub(r"^(The |City of |Royal Borough of |London Borough of )", "", stem)
+            forms.extend(f"{stem} {v}" for v in variants)
+            break
+    if type_code == "LBO" and not official.startswith("Royal Borough of "):
+        forms += [
+            f"London Borough of {short}",
+            f"{short} London Borough Council",
+            f"{short} Borough Council",
+            f"LB {short}",
+        ]
+    if official.startswith("Royal Borough of "):
+        forms += [f"Royal Borough of {short}", f"{short} Borough Council"]
+    if type_code == "CTY":
+        forms += [f"{short} County Council", f"{short} CC"]
+    for abbr in COUNTY_ABBREVIATIONS.get(short, []):
+        forms += [abbr, f"{abbr} County Council", f"{abbr} CC", f"{abbr} Council"]
+    return forms
+
+
+def _dedupe(names: list[str], exclude: set[str]) -> list[str]:
+    """Unique names, case-insensitively; a cased spelling wins over an all-lowercase one."""
+    excluded = {n.casefold() for n in exclude}
+    kept: dict[str, str] = {}
+    for name in names:
+        name = _clean(name)
+        key = name.casefold()
+        if not name or key in excluded:
+            continue
+        if key not in kept or (kept[key] == kept[key].lower() and name != name.lower()):
+            kept[key] = name
+    return list(kept.values())
+
+
+def _committee_systems(data: Path) -> dict[str, dict[str, Any]]:
+    confirmations: dict[str, int] = {}
+    for row in _read(data / "moderngov" / "DERIVED_merged_moderngov_hosts.csv"):
+        for code in filter(None, row["lgsf_codes"].split(";")):
+            confirmations[code.strip()] = max(
+                confirmations.get(code.strip(), 0), int(row["n_sources"] or 0)
+            )
+    out = {}
+    for row in _read(data / "moderngov" / "lgsf_council_committee_system_base_urls.csv"):
+        code = row["official_identifier"]
+        if not row["cms_type"] or row["end_date"]:
+            continue
+        system = {"ModernGov": "moderngov", "CMIS": "cmis"}.get(row["cms_type"], "custom")
+        out[code] = {
+            "committee_system": system,
+            "committee_url": row["base_url"].rstrip("/") or None,
+            # the LGSF list is itself one confirmation; the merged list counts the others
+            "committee_url_confirmations": confirmations.get(code, 1),
+        }
+    return out
+
+
+def build(data: Path) -> list[dict[str, Any]]:
+    reg = _read(data / "register" / "mysociety" / "uk_local_authorities.csv")
+    lookup = _read(data / "register" / "mysociety" / "lookup_name_to_registry.csv")
+    govuk = {
+        r["gss"]: r
+        for r in _read(data / "register" / "govuk_local_links_manager" / "local-authorities.csv")
+    }
+    committees = _committee_systems(data)
+
+    by_code = {r["local-authority-code"]: r for r in reg}
+    gss_of = {code: (r["gss-code"] or r["snac"]) for code, r in by_code.items()}
+    lookup_names: dict[str, list[str]] = defaultdict(list)
+    for row in lookup:
+        lookup_names[row["local-authority-code"]].append(row["la-name"])
+    predecessors: dict[str, list[str]] = defaultdict(list)
+    for code, r in by_code.items():
+        for succ in filter(None, r["replaced-by"].split(",")):
+            predecessors[succ.strip()].append(gss_of[code])
+
+    councils = []
+    for code, r in sorted(by_code.items(), key=lambda kv: gss_of[kv[0]]):
+        official, short, type_code = (
+            _clean(r["official-name"]),
+            _clean(r["nice-name"]),
+            r["local-authority-type"],
+        )
+        gss = gss_of[code]
+        links = govuk.get(r["gss-code"], {})
+        current = r["current-authority"] == "True"
+        names = [
+            *r["alt-names"].split(","),
+            *lookup_names[code],
+            *press_forms(official, short, type_code),
+            *KNOWN_ABBREVIATIONS.get(code, []),
+        ]
+        aliases = _dedupe(names, {official})
+        committee = committees.get(code, {}) if current else {}
+        councils.append(
+            {
+                "gss": gss,
+                "code": code,
+                "name": official,
+                "short_name": short,
+                "type": type_code,
+                "type_name": r["local-authority-type-name"],
+                "nation": r["nation"],
+                "region": r["region"],
+                "current": current,
+                "principal": type_code in PRINCIPAL_TYPES,
+                "start_date": r["start-date"] or None,
+                "end_date": r["end-date"] or None,
+                "successors": [gss_of[s.strip()] for s in r["replaced-by"].split(",") if s.strip()],
+                "predecessors": sorted(predecessors.get(code, [])),
+                "parent_gss": gss_of.get(r["county-la"]) if r["county-la"] else None,
+                "homepage": (links.get("homepage_url") or None) if current else None,
+                "committee_system": committee.get("committee_system"),
+                "committee_url": committee.get("committee_url"),
+                "committee_url_confirmations": committee.get("committee_url_confirmations", 0),
+                "aliases": aliases,
+            }
+        )
+    return councils
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("../shared/data"),
+        help="folder holding register/ and moderngov/",
+    )
+    parser.add_argument("--out", type=Path, default=OUTPUT)
+    args = parser.parse_args()
+    councils = build(args.data)
+    args.out.write_text(json.dumps(councils, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    current = sum(c["current"] and c["principal"] for c in councils)
+    print(f"wrote {len(councils)} authorities ({current} current principal councils) to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

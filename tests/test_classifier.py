@@ -1,0 +1,160 @@
+"""The classifier: the quality gate on our own held-out lines, the output contract, the
+rules, and the int8 model agreeing with the fp32 reference."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from models.classifier import Classifier
+from models.dataset import load_lines
+from models.evaluate import KeywordBaseline, evaluate
+from models.labels import LABELS
+from models.rules import apply_rules
+from models.sentences import split_sentences
+from models.train import ARTIFACTS, TrainConfig, is_current, split
+
+FLOORS = json.loads(
+    (Path(__file__).resolve().parent.parent / "models" / "quality_floors.json").read_text()
+)
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    if not is_current(ARTIFACTS, TrainConfig()):
+        pytest.fail(
+            "the trained model is missing or stale: run `council-monitor train` (make does this)"
+        )
+    return Classifier(ARTIFACTS)
+
+
+@pytest.fixture(scope="module")
+def heldout_rows() -> list[dict]:
+    _, _, heldout = split(TrainConfig())
+    return [
+        {
+            "text": e.text,
+            "labels": list(e.labels),
+            "sentiment": e.sentiment,
+            "collection": "" if e.labels else "routine",
+        }
+        for e in heldout
+    ]
+
+
+def test_quality_gate_on_our_heldout_lines(
+    classifier: Classifier, heldout_rows: list[dict]
+) -> None:
+    predictions = classifier.predict([r["text"] for r in heldout_rows])
+    report = evaluate(heldout_rows, "model", lambda _: [(p.tags, p.sentiment) for p in predictions])
+    for label, floor in FLOORS["f1"].items():
+        assert report.per_label[label].f1 >= floor, (label, report.to_json())
+    assert report.macro_f1 >= FLOORS["macro_f1"]
+    assert report.sentiment_agreement >= FLOORS["sentiment_sign_agreement"]
+    assert report.routine_false_alarm_rate <= FLOORS["routine_false_alarm_rate_max"]
+    keywords = KeywordBaseline()
+    baseline = evaluate(heldout_rows, "kw", lambda rs: [keywords.labels(r["text"]) for r in rs])
+    assert report.macro_f1 >= baseline.macro_f1 + 0.15
+
+
+def test_heldout_lines_are_never_trained_on() -> None:
+    train, calibration, heldout = split(TrainConfig())
+    held = {line.template for line in load_lines() if line.heldout}
+    assert held and len(heldout) == len(held)
+    sources = {e.source for e in train} | {e.source for e in calibration}
+    assert not sources & {e.source for e in heldout}
+
+
+def test_prediction_contract(classifier: Classifier) -> None:
+    p = classifier.predict_one(
+        "Ashbury Borough Council has issued a section 114 notice. The leader said "
+        "residents should not worry about bin collections.",
+        title=None,
+    )
+    assert set(p.scores) == set(LABELS)
+    assert all(0.0 <= v <= 1.0 for v in p.scores.values())
+    assert "financial_distress" in p.tags
+    assert p.evidence["financial_distress"].startswith("Ashbury Borough Council has issued")
+    assert -1.0 <= p.sentiment < 0
+    assert set(p.evidence) == set(p.tags)
+
+
+@pytest.mark.parametrize(
+    "text,label",
+    [
+        (
+            "Councillors pass a motion of no confidence in the leader of Kingsmere Council.",
+            "political_instability",
+        ),
+        (
+            "The government has sent commissioners into Westhaven District Council.",
+            "governance_failure",
+        ),
+        (
+            "Linwick City Council's chief executive has been suspended pending an investigation.",
+            "leadership_conflict",
+        ),
+        (
+            "Eastbrook Council is now under no overall control after the elections.",
+            "political_instability",
+        ),
+    ],
+)
+def test_unambiguous_events_are_tagged(classifier: Classifier, text: str, label: str) -> None:
+    assert label in classifier.predict_one(text).tags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Changes to bin collection days over the bank holiday weekend.",
+        "The chief executive of Oakhurst Council is to retire next spring after twenty years.",
+        "Government intervention at Fernley Council ends as commissioners leave.",
+        "Oakhurst Council reports an underspend of £1.2m for the year.",
+        "MPs hold a vote of no confidence in the government.",
+        "A local bakery has gone bankrupt after forty years of trading.",
+    ],
+)
+def test_things_that_do_not_count(classifier: Classifier, text: str) -> None:
+    assert classifier.predict_one(text).tags == []
+
+
+def test_rules_raise_and_cap() -> None:
+    raised, fired = apply_rules(
+        "The council issued a section 114 notice.", dict.fromkeys(LABELS, 0.1)
+    )
+    assert raised["financial_distress"] >= 0.9 and "s114" in fired
+    capped, fired = apply_rules(
+        "The council reported an underspend of £2m.",
+        {**dict.fromkeys(LABELS, 0.1), "financial_distress": 0.9},
+    )
+    assert capped["financial_distress"] <= 0.3 and "cap:underspend" in fired
+    ended, _ = apply_rules(
+        "Commissioners leave the council as intervention ends.", dict.fromkeys(LABELS, 0.1)
+    )
+    assert ended["governance_failure"] == 0.1
+
+
+def test_sentence_splitting() -> None:
+    assert split_sentences("Cllr. Smith spoke. The £1.5m gap widened.\nHeadline") == [
+        "Cllr. Smith spoke.",
+        "The £1.5m gap widened.",
+        "Headline",
+    ]
+
+
+def test_long_text_is_bounded(classifier: Classifier) -> None:
+    text = "The committee noted the report. " * 500
+    p = classifier.predict_one(text)
+    assert p.tags == []
+
+
+def test_int8_agrees_with_fp32(classifier: Classifier, heldout_rows: list[dict]) -> None:
+    reference = Classifier(ARTIFACTS, runtime="torch")
+    texts = [r["text"] for r in heldout_rows]
+    fast = classifier.predict(texts)
+    slow = reference.predict(texts)
+    same = sum(a.tags == b.tags for a, b in zip(fast, slow, strict=True))
+    assert same / len(texts) >= 0.97

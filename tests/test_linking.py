@@ -1,0 +1,115 @@
+"""Council linking: names, press forms, disambiguation, dates, and what must not link."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from models.linking import Linker
+from monitor.register import load_register
+
+LINKER = Linker(load_register().councils)
+
+
+def links(text: str, **kw: object) -> list[tuple[str, str]]:
+    return [(lk.gss, lk.role) for lk in LINKER.link(text, **kw)]  # type: ignore[arg-type]
+
+
+def primaries(text: str, **kw: object) -> set[str]:
+    return {g for g, role in links(text, **kw) if role == "primary"}
+
+
+@pytest.mark.parametrize(
+    "text,gss",
+    [
+        ("Woking Borough Council has issued a section 114 notice.", "E07000217"),
+        ("Northants faces a second s114 notice.", "E10000021"),
+        ("Bradford's children's services rated inadequate again.", "E08000032"),
+        ("Councillors at Tower Hamlets LBC met last night.", "E09000030"),
+        ("RBKC leader quits after Grenfell criticism.", "E09000020"),
+        ("Newcastle City Council leader resigns.", "E08000021"),
+        ("Newcastle-under-Lyme Borough Council approves its budget.", "E07000195"),
+        (
+            "Trouble in Newcastle as the Staffordshire town's council loses its majority.",
+            "E07000195",
+        ),
+        ("Richmond Council approves plan for the Twickenham riverside.", "E09000027"),
+        ("Bedford Borough Council and its neighbour share a chief executive.", "E06000055"),
+        ("Central Bedfordshire Council sets its budget.", "E06000056"),
+        ("Durham County Council approves the county plan.", "E06000047"),
+        ("Glasgow City Council faces equal pay bill.", "S12000049"),
+        ("Wrexham County Borough Council leader quits.", "W06000006"),
+        ("Belfast City Council strikes its rate.", "N09000003"),
+    ],
+)
+def test_primary_council(text: str, gss: str) -> None:
+    assert gss in primaries(text)
+
+
+def test_richmond_in_yorkshire_is_richmondshire_by_context() -> None:
+    assert "E07000166" in primaries(
+        "Market day in Richmond, North Yorkshire, was busy.", when=date(2020, 5, 1)
+    )
+
+
+def test_bare_place_name_links_with_lower_confidence() -> None:
+    bare = LINKER.link("A row in Woking over the new leisure centre.")
+    full = LINKER.link("Woking Borough Council approves the new leisure centre.")
+    assert bare[0].gss == full[0].gss == "E07000217"
+    assert bare[0].confidence < full[0].confidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Newcastle United beat Arsenal in a Premier League match.",
+        "The mayor of New York announced new subway funding.",
+        "Cllr Hastings said the plan was sensible.",
+        "Angus Robertson visited the exhibition.",
+        "Bury St Edmunds market reopens after refurbishment.",
+        "Perth, Western Australia, elects its councillors.",
+        "She spent the evening reading about local history.",
+        "Harry Kane scored twice for England.",
+    ],
+)
+def test_things_that_must_not_link(text: str) -> None:
+    assert links(text) == []
+
+
+def test_abolished_council_linked_as_former_with_successors() -> None:
+    [link] = LINKER.link("Northamptonshire County Council's legacy debts", when=date(2022, 5, 1))
+    assert link.gss == "E10000021" and link.former
+    assert set(link.successors) == {"E06000061", "E06000062"}
+    [before] = LINKER.link("Northamptonshire County Council issues s114", when=date(2018, 2, 2))
+    assert not before.former
+
+
+def test_same_name_resolved_by_date() -> None:
+    assert "E10000027" in primaries("Somerset budget crisis deepens.", when=date(2019, 3, 1))
+    assert "E06000066" in primaries("Somerset budget crisis deepens.", when=date(2024, 3, 1))
+
+
+def test_primary_and_mentioned() -> None:
+    roles = dict(
+        links(
+            "Thurrock Council has issued a section 114 notice. Neighbouring "
+            "Basildon said it was not affected, and Essex County Council offered "
+            "support later in the week."
+        )
+    )
+    assert roles["E06000034"] == "primary"
+    assert roles["E07000066"] == "mentioned"
+
+
+def test_source_and_url_evidence() -> None:
+    [source] = LINKER.link("Bin collections change next week.", source_council="E08000035")
+    assert (source.gss, source.role, source.method) == ("E08000035", "primary", "source")
+    [url] = LINKER.link(
+        "Bin collections change next week.", url="https://news.leeds.gov.uk/news/bins"
+    )
+    assert (url.gss, url.method) == ("E08000035", "url")
+
+
+def test_combined_authorities_are_not_linked_as_councils() -> None:
+    assert links("The West Midlands Combined Authority mayor announced bus funding.") == []
