@@ -82,7 +82,7 @@ class _HostStats:
 class FeedServer:
     latency_s: float = 0.1
     min_gap_s: float = 1.0
-    body_for: Callable[[str, str], tuple[bytes, str] | None] = lambda host, path: None
+    body_for: Callable[[str, str], tuple[bytes, str | None] | None] = lambda host, path: None
     hosts: dict[str, _HostStats] = field(default_factory=lambda: defaultdict(_HostStats))
     concurrent_violations: int = 0
     gap_violations: int = 0
@@ -134,12 +134,13 @@ class FeedServer:
         self.requests += 1
         try:
             await asyncio.sleep(self.latency_s)
+            found: tuple[bytes, str | None] | None
             if path == "/robots.txt":
-                body, etag = b"User-agent: *\nAllow: /\n", None
+                found = (b"User-agent: *\nAllow: /\n", None)
             else:
-                found = self.body_for(host, path)
-                body, etag = found if found else (b"not found", None)
-            status = "200 OK" if etag or path == "/robots.txt" else "404 Not Found"
+                found = self.body_for(host, path)  # (body, ETag or None: no validators)
+            body, etag = found if found else (b"not found", None)
+            status = "200 OK" if found else "404 Not Found"
             if etag and headers.get("if-none-match") == etag:
                 status, body = "304 Not Modified", b""
                 self.not_modified += 1

@@ -9,7 +9,11 @@ its next recorded capture, discovers feeds on a council home page, and runs sear
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
 
 from rich.rule import Rule
 from rich.table import Table
@@ -17,10 +21,10 @@ from rich.table import Table
 from monitor.cli.common import ago, err, out
 from monitor.config import Settings, load_settings
 from monitor.declarations import load_declarations
-from monitor.devserver import DevServer
+from monitor.devserver import DevServer, Reply, RequestRecord
 from monitor.pipeline import PollSummary, poll_sources
 from monitor.store import Store
-from monitor.types import SearchQuery
+from monitor.types import SearchQuery, SourceSpec
 from scrapers.feeds import discover_feeds
 
 __all__ = ["DEMO_DATA", "run_demo"]
@@ -33,6 +37,21 @@ _STATIC = {
     "/bbc/news/topics/c4y26wwj286t/rss.xml": "bbc_topic_hitcham_2026-05-04.xml",
     "/bbc/sport/football/teams/liverpool/rss.xml": "bbc_sport_liverpool.xml",
     "/parliament/lords/rss": "parliament_lords_empty.xml",
+}
+MODERNGOV = DEMO_DATA / "moderngov"
+KINGSTON = "E09000021"
+# the recorded meeting pages of Kingston's neighbourhood committee (id 711), by meeting id;
+# the committee's other meetings were not recorded and answer 404
+_KINGSTON_MEETINGS = {
+    "10221": "Agenda_151.html",
+    "10161": "Agenda_412.html",
+    "10220": "Agenda_Irrelevant.html",
+}
+_KINGSTON_DOCUMENTS = {
+    "documents/s112217/Petition TMO Manorgate Rd Report.pdf": "ManorgatePetition.pdf",
+    "documents/s112215/Coombe Lane West Zebra Crossing consultation results.pdf": (
+        "ZebraCrossing.pdf"
+    ),
 }
 _LEEDS_VERSIONS = ["leeds_2026-05-08.xml", "leeds_2026-05-27.xml", "leeds_2026-06.xml"]
 _SEARCHES = [
@@ -68,6 +87,54 @@ def _serve(server: DevServer) -> None:
         content_type="text/html; charset=utf-8",
     )
     _publish_leeds(server, 0)
+    _serve_kingston(server)
+
+
+def _serve_kingston(server: DevServer) -> None:
+    """Kingston's ModernGov install as recorded; its web service is not (answers 404), so
+    the source falls back to the HTML pages, as it must for installs that switch it off."""
+    base = server.url("/kingston")
+
+    def page(name: str) -> Reply:
+        html = (MODERNGOV / name).read_text(encoding="utf-8")
+        html = html.replace("https://moderngov.kingston.gov.uk", base)
+        return Reply(body=html.encode(), content_type="text/html; charset=utf-8")
+
+    def meeting(record: RequestRecord) -> Reply:
+        query = {k.lower(): v[0] for k, v in parse_qs(urlsplit(record.path).query).items()}
+        name = _KINGSTON_MEETINGS.get(query.get("mid", ""))
+        return page(name) if name else Reply(status=404, body=b"not recorded")
+
+    server.route("/kingston/mgCommitteeStructure.aspx", page("CommitteeStructure.html"))
+    server.route("/kingston/ieListMeetings.aspx", page("BrowseMeetings.html"))
+    server.route("/kingston/ieListDocuments.aspx", meeting)
+    for path, name in _KINGSTON_DOCUMENTS.items():
+        server.serve_file(
+            f"/kingston/{quote(path)}",
+            MODERNGOV / "documents" / name,
+            content_type="application/pdf",
+        )
+
+
+def _kingston_source(server: DevServer) -> SourceSpec:
+    # the recordings are from winter 2025-26: reach back far enough to include them
+    back = (date.today() - date(2025, 11, 1)).days
+    return SourceSpec(
+        id="kingston-committees",
+        kind="moderngov",
+        url=server.url("/kingston"),
+        council=KINGSTON,
+        name="Kingston upon Thames committee papers (ModernGov)",
+        item_kind="committee",
+        options={"committees": ["711"], "back_days": max(back, 28)},
+    )
+
+
+def _note(warnings: Sequence[tuple[str, str]]) -> str:
+    if len(warnings) <= 2:
+        return "; ".join(f"{code}: {msg[:70]}" for code, msg in warnings)
+    counts = Counter(code for code, _ in warnings)
+    return ", ".join(f"{code} x{n}" if n > 1 else code for code, n in counts.items())
 
 
 def _publish_leeds(server: DevServer, version: int) -> None:
@@ -82,7 +149,7 @@ def _poll(store: Store, settings: Settings, title: str) -> PollSummary:
         if not o.ok:
             table.add_row(o.source_id, f"[red]{o.error_code}[/]", "", o.error_message or "")
             continue
-        note = "; ".join(f"{code}: {msg[:70]}" for code, msg in o.warnings)
+        note = _note(o.warnings)
         result = "unchanged" if o.not_modified else "parsed"
         table.add_row(o.source_id, f"[green]{result}[/]", str(o.new), note)
     out.print(table)
@@ -141,6 +208,29 @@ def _discover(server: DevServer) -> None:
     out.print("  (`council-monitor sources discover URL` does this for any page)\n")
 
 
+def _committee_papers(store: Store) -> None:
+    out.print(Rule("Committee papers (Kingston's ModernGov, recorded)", style="cyan"))
+    rows = store.items.by_source("kingston-committees")
+    table = Table("meeting", "document", "type", "text", box=None)
+    for row in rows:
+        meta = row["meta"]
+        when = datetime.fromisoformat(meta["meeting_date"]).astimezone(UTC)
+        status = meta.get("text_status", "")
+        text = (
+            f"{meta.get('pages', 0)} pages, {len(row['text']):,} chars ({meta.get('extraction')})"
+            if status == "ok"
+            else status or f"{len(row['text'].splitlines())} agenda items"
+        )
+        document = "Agenda" if meta["doc_type"] == "agenda_items" else row["title"]
+        table.add_row(f"{when:%d %b %Y}", document.split(": ", 1)[-1][:60], meta["doc_type"], text)
+    out.print(table)
+    out.print(
+        "  Documents are downloaded once each; the cancelled 4 December meeting yields "
+        "nothing;\n  documents and meetings that were not recorded are warnings on the "
+        "source, not failures.\n"
+    )
+
+
 def _searches(store: Store) -> None:
     from monitor.cli import render_hit
 
@@ -179,13 +269,14 @@ def run_demo(directory: Path) -> None:
         report = store.init()
         out.print(f"Database ready: {report.councils} councils loaded from the register.\n")
         specs = load_declarations(DEMO_DATA / "sources.toml", variables={"base": server.base_url})
-        store.sources.sync(specs, origin="demo")
-        _poll(store, settings, "Poll 1: six sources (one has moved away)")
+        store.sources.sync([*specs, _kingston_source(server)], origin="demo")
+        _poll(store, settings, "Poll 1: seven sources (one has moved away)")
         _publish_leeds(server, 1)
         _poll(store, settings, "Poll 2: Leeds publishes; the others answer 304 Not Modified")
         _publish_leeds(server, 2)
         _poll(store, settings, "Poll 3: Leeds again (items already stored are not repeated)")
         _enrich(store, settings)
+        _committee_papers(store)
         _discover(server)
         _searches(store)
         _health(store)

@@ -67,9 +67,10 @@ def parse_cmis_listing(html: str, base: str, meeting_link: str = MEETING_LINK) -
         row = a.parent
         while row is not None and row.tag not in ("tr", "li", "article", "div"):
             row = row.parent
-        context = normalise_space(" ".join([a.text(), row.text() if row else ""]))
+        context = normalise_space(" ".join([a.text(), row.text(separator=" ") if row else ""]))
         link_text = normalise_space(a.text())
         committee = _DATE_IN_TEXT.split(link_text)[0].strip(" ,-:") or link_text
+        committee = CANCELLED.sub("", committee).strip(" ,-:()") or committee
         out.setdefault(
             mid,
             Meeting("", committee, mid, parse_when(context), bool(CANCELLED.search(context)), url),
@@ -121,6 +122,7 @@ class CmisSource(CommitteeSource):
         "back_days": "days before today whose meetings are (re)visited (default 28)",
         "ahead_days": "days after today whose meetings are visited (default 14)",
         "committee_pattern": "regular expression: keep only meetings of matching committees",
+        "committee_exclude": "regular expression: leave out meetings of matching committees",
         "max_documents": "most new documents downloaded per poll (default 80)",
         "max_pages": "most PDF pages read per document (default 200)",
         "include_packs": "also download whole-meeting packs (default false)",
@@ -128,7 +130,7 @@ class CmisSource(CommitteeSource):
 
     def validate(self) -> None:
         super().validate()
-        for name in ("meeting_link", "document_link", "committee_pattern"):
+        for name in ("meeting_link", "document_link", "committee_pattern", "committee_exclude"):
             value = self.spec.options.get(name)
             if value is None:
                 continue
@@ -151,7 +153,6 @@ class CmisSource(CommitteeSource):
             urljoin(self.spec.url, p) for p in self._option("pages", [])
         ]
         meeting_link = self._option("meeting_link", MEETING_LINK)
-        regex = self._option("committee_pattern", None)
         found: dict[str, Meeting] = {}
         errors: list[FetchError] = []
         for url in listing_urls:
@@ -162,7 +163,7 @@ class CmisSource(CommitteeSource):
                 result.warnings.append(("listing_failed", f"{url}: {exc.code}"))
                 continue
             for m in parse_cmis_listing(body.decode("utf-8", "replace"), url, meeting_link):
-                if regex and not re.search(str(regex), m.committee, re.I):
+                if not self.wanted_committee(m.committee):
                     continue
                 found.setdefault(m.meeting_id, m)
         if errors and len(errors) == len(listing_urls):

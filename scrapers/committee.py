@@ -46,7 +46,7 @@ _MONTHS = {
 }
 _DATE_WORDS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})[ -](\d{4})\b")
 _DATE_NUM = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
-_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
+_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})T?")
 _TIME = re.compile(r"\b(\d{1,2})[:.](\d{2})\s*(am|pm)?", re.I)
 CANCELLED = re.compile(r"\b(cancelled|canceled|postponed)\b", re.I)
 SETTLED_AFTER = timedelta(days=7)  # a meeting with minutes, older than this, is done
@@ -116,7 +116,7 @@ def doc_type(href: str, title: str) -> str:
     pack (other whole-meeting bundles), annex, or report."""
     path = urlsplit(href).path
     lower = title.lower()
-    if re.search(r"/documents/g\d+/", path):
+    if re.search(r"(^|/)documents/g\d+/", path):
         kind = (parse_qs(urlsplit(href).query).get("T") or [""])[0]
         found = {"0": "agenda", "1": "minutes", "2": "decisions"}.get(kind)
         if found:
@@ -153,6 +153,14 @@ class CommitteeSource(Source):
             out[key] = dict(out.get(key) or {})
         return out
 
+    def wanted_committee(self, name: str) -> bool:
+        """``committee_pattern`` matches (when set) and ``committee_exclude`` does not."""
+        keep = self._option("committee_pattern", None)
+        drop = self._option("committee_exclude", None)
+        if keep and not re.search(str(keep), name, re.I):
+            return False
+        return not (drop and re.search(str(drop), name, re.I))
+
     async def get(self, ctx: PollContext, result: PollResult, url: str) -> bytes:
         response = await ctx.fetcher.get(url)
         result.requests += response.requests
@@ -174,14 +182,26 @@ class CommitteeSource(Source):
         start: datetime | None = None,
     ) -> None:
         """Every unsettled meeting, newest first.  One meeting failing is a warning (it is
-        tried again next poll); the poll fails only when every meeting failed.  ``start``
-        is the window's start, for systems whose listings are not filtered by date."""
+        tried again next poll); the poll fails only when no meeting in the window could be
+        read, now or before.  ``start`` is the window's start, for systems whose listings
+        are not filtered by date."""
         extra = result.state.extra
         budget = [int(self._option("max_documents", 80))]
         failures: list[MonitorError] = []
-        cancelled = visited = 0
+        cancelled = visited = settled = 0
         for meeting in sorted(meetings, key=lambda m: m.when or now, reverse=True):
             if self.settled(extra, meeting, now, start):
+                settled += 1
+                continue
+            if meeting.cancelled:  # the listing says so: nothing to fetch
+                cancelled += 1
+                extra["meetings"][meeting.meeting_id] = {
+                    "hash": None,
+                    "seen": now.isoformat(),
+                    "when": meeting.when.isoformat() if meeting.when else None,
+                    "minutes": False,
+                    "cancelled": True,
+                }
                 continue
             visited += 1
             try:
@@ -192,7 +212,8 @@ class CommitteeSource(Source):
             except MonitorError as exc:
                 failures.append(exc)
                 result.warnings.append(("meeting_failed", f"meeting {meeting.meeting_id}: {exc}"))
-        if failures and len(failures) == visited:
+        if failures and len(failures) == visited and not settled:
+            # nothing in the window could be read, now or before: the source is broken
             raise failures[0]
         if cancelled:
             result.warnings.append(

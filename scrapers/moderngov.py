@@ -186,7 +186,9 @@ def _meeting_links(html: str, base: str) -> list[tuple[str, str, str, str]]:
         while row is not None and row.tag not in ("tr", "li", "td", "div", "p"):
             row = row.parent
         context = normalise_space(
-            " ".join([a.text(), a.attributes.get("title") or "", row.text() if row else ""])
+            " ".join(
+                [a.text(), a.attributes.get("title") or "", row.text(separator=" ") if row else ""]
+            )
         )
         out.append((_query(href, "CId"), mid, urljoin(base + "/", href), context))
     return out
@@ -255,6 +257,8 @@ class ModernGovSource(CommitteeSource):
         "ahead_days": "days after today whose meetings are visited (default 14)",
         "committee_pattern": "regular expression: keep only committees whose name matches "
         "(for an installation shared by two councils)",
+        "committee_exclude": "regular expression: leave out committees whose name matches "
+        "(the other council's, on a shared installation)",
         "committees": "list of committee ids to keep (default: all)",
         "max_documents": "most new documents downloaded per poll; the rest wait for the "
         "next poll (default 80)",
@@ -267,13 +271,15 @@ class ModernGovSource(CommitteeSource):
     def validate(self) -> None:
         super().validate()
         options = self.spec.options
-        pattern = options.get("committee_pattern")
-        if pattern is not None:
+        for name in ("committee_pattern", "committee_exclude"):
+            pattern = options.get(name)
+            if pattern is None:
+                continue
             try:
                 re.compile(str(pattern))
             except re.error as exc:
                 raise ConfigError(
-                    f"not a regular expression: {exc}", key=self.key("options.committee_pattern")
+                    f"not a regular expression: {exc}", key=self.key(f"options.{name}")
                 ) from exc
         for name in ("back_days", "ahead_days", "max_documents", "max_pages"):
             value = options.get(name)
@@ -377,12 +383,10 @@ class ModernGovSource(CommitteeSource):
 
     def _filter(self, committees: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ids = {str(c) for c in self._option("committees", [])}
-        pattern = self._option("committee_pattern", None)
-        regex = re.compile(str(pattern), re.I) if pattern else None
         return [
             (cid, title)
             for cid, title in committees
-            if (not ids or cid in ids) and (regex is None or regex.search(title))
+            if (not ids or cid in ids) and self.wanted_committee(title)
         ]
 
     async def _meetings(
@@ -412,8 +416,6 @@ class ModernGovSource(CommitteeSource):
         months = sorted({(d.year, d.month) for d in window_days(start, end)})
         found: dict[str, Meeting] = {}
         errors: list[FetchError] = []
-        pattern = self._option("committee_pattern", None)
-        regex = re.compile(str(pattern), re.I) if pattern else None
         for year, month in months:
             url = f"{self.base}/mgCalendarMonthView.aspx?GL=1&bcr=1&M={month}&DD={year}"
             try:
@@ -422,7 +424,7 @@ class ModernGovSource(CommitteeSource):
                 errors.append(exc)
                 continue
             for m in parse_calendar_html(body.decode("utf-8", "replace"), self.base, {}):
-                if regex is None or regex.search(m.committee):
+                if self.wanted_committee(m.committee):
                     found.setdefault(m.meeting_id, m)
         if errors and len(errors) == len(months):
             raise errors[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -241,7 +242,17 @@ def test_kill_during_fetch_loses_nothing_and_stores_nothing_twice(tmp_path: Path
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(2.0)  # one host, 0.3 s apart: about half the sources are done
+        # one host, 0.3 s apart: kill as soon as the first source is stored, while the
+        # others are queued or in flight (waiting on the database, not on a clock)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            with contextlib.closing(sqlite3.connect(db, timeout=5)) as probe:
+                stored = probe.execute(
+                    "SELECT count(*) FROM source WHERE last_success_at IS NOT NULL"
+                ).fetchone()[0]
+            if stored:
+                break
+            time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         conn = sqlite3.connect(db)

@@ -201,3 +201,114 @@ def discover(
             raise MonitorError(f"{url} advertises no feeds", code="no_feeds")
         for feed in feeds:
             out.print(f"{feed.url}  [dim]{feed.title} ({feed.type})[/]")
+
+
+@app.command("generate")
+def generate(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be declared; store nothing.")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Declare sources for every current council from the register: its committee system
+    (ModernGov or CMIS) and its home page (news feed or newsroom, found when polled).
+    Run again after a register update: sources no longer in the register are disabled."""
+    from monitor.coverage import REGISTER_ORIGIN, register_sources
+    from monitor.register import load_register
+
+    with Runtime(config) as rt:
+        specs = register_sources(load_register())
+        for spec in specs:
+            build_source(spec)
+        by_kind: dict[str, int] = {}
+        for spec in specs:
+            by_kind[spec.kind] = by_kind.get(spec.kind, 0) + 1
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(by_kind.items()))
+        if dry_run:
+            print_json([{**s.__dict__} for s in specs])
+            err.print(f"would declare {len(specs)} source(s): {summary}")
+            return
+        added, updated, disabled = rt.store().sources.sync(specs, origin=REGISTER_ORIGIN)
+        err.print(
+            f"register: {len(specs)} source(s) ({summary}): "
+            f"{added} added, {updated} updated, {disabled} disabled"
+        )
+
+
+_STATUS_STYLE = {"blind": "bold red", "unchecked": "yellow", "partial": "yellow", "ok": "green"}
+
+
+@app.command("coverage")
+def coverage(
+    json_: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Per council, which kinds of source it has and whether they work.  Councils with no
+    working source come first: a blind spot must never look like a quiet council."""
+    from monitor.coverage import council_coverage
+    from monitor.register import load_register
+
+    with Runtime(config) as rt:
+        rows = council_coverage(rt.store(), load_register())
+        if json_:
+            print_json([r.to_json() for r in rows])
+            return
+        table = Table("status", "council", "gss", "sources", box=None)
+        for r in rows:
+            kinds = ", ".join(
+                f"{s.kind}" if s.healthy else f"[red]{s.kind} ({s.last_error or 'not polled'})[/]"
+                for s in r.sources
+            )
+            style = _STATUS_STYLE[r.status]
+            table.add_row(f"[{style}]{r.status}[/]", r.name, r.gss, kinds or "[red]none[/]")
+        out.print(table)
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        err.print(
+            f"{len(rows)} current councils: "
+            + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("blind", "unchecked", "partial", "ok"))
+        )
+
+
+@app.command("health")
+def health(
+    json_: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Broken sources by error code, and quiet sources (nothing new for longer than their
+    usual rate explains: `sources.quiet_factor` times their usual gap)."""
+    from monitor.coverage import health_summary
+    from monitor.register import load_register
+
+    with Runtime(config) as rt:
+        summary = health_summary(rt.store(), rt.settings, load_register())
+        if json_:
+            print_json(summary.to_json())
+            return
+        out.print(
+            f"{summary.working} of {summary.total} source(s) working, "
+            f"{summary.never_polled} never polled, "
+            f"{sum(len(v) for v in summary.broken.values())} broken, "
+            f"{len(summary.quiet)} quiet, {len(summary.blind_councils)} council(s) blind"
+        )
+        for code, sources in summary.broken.items():
+            out.print(f"\n[bold red]{code}[/] ({len(sources)})")
+            for s in sources[:20]:
+                out.print(
+                    f"  {s.id}  {s.url}  failing {s.consecutive_failures}x, "
+                    f"last worked {ago(s.last_success)}: {s.last_error_message or ''}"
+                )
+            if len(sources) > 20:
+                out.print(f"  ... and {len(sources) - 20} more (--json lists all)")
+        if summary.quiet:
+            out.print("\n[bold yellow]quiet[/] (nothing new for longer than usual)")
+            for q in summary.quiet:
+                out.print(
+                    f"  {q.id}  last new item {ago(q.last_new_item)}, usually every "
+                    f"{q.usual_gap_s / 3600:.1f} h"
+                )
+        if summary.blind_councils:
+            names = ", ".join(c.name for c in summary.blind_councils[:15])
+            more = len(summary.blind_councils) - 15
+            out.print(f"\n[bold red]blind councils[/]: {names}" + (f" +{more}" if more > 0 else ""))

@@ -293,3 +293,14 @@ class ItemRepo:
                 )
             ]
             return data
+
+    def by_source(self, source_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        """A source's items, oldest publication first (id, title, url, text, kind, meta)."""
+        query = (
+            sa.select(I.c.id, I.c.title, I.c.url, I.c.text, I.c.kind, I.c.meta, I.c.published_at)
+            .where(I.c.source_id == source_id)
+            .order_by(I.c.published_at, I.c.id)
+            .limit(limit)
+        )
+        with self.db.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
