@@ -6,7 +6,9 @@ LGSF metadata (``ViewMeetingPublic/.../Meeting/<id>/``, ``Document.ashx?...``), 
 pattern can be overridden per source:
 
 * ``spec.url`` (and the optional ``pages``) list meetings: the links matching
-  ``meeting_link`` are meetings; the text around each link gives the committee and date;
+  ``meeting_link`` are meetings; the text around each link gives the committee and date.
+  The register knows CMIS sites by their member pages (``Councillors.aspx``): when the
+  page lists no meeting, its own link to the meetings calendar is followed and remembered;
 * each meeting page's links matching ``document_link`` are its documents; their type
   (agenda, minutes, decisions, report, annex) comes from their titles.
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
@@ -37,7 +39,7 @@ from scrapers.committee import (
 )
 from scrapers.text import canonical_url, normalise_space
 
-__all__ = ["CmisSource", "parse_cmis_listing", "parse_cmis_meeting"]
+__all__ = ["CmisSource", "meetings_page_links", "parse_cmis_listing", "parse_cmis_meeting"]
 
 MEETING_LINK = r"ViewMeetingPublic|/Meeting/\d+|[?&]MeetingI[dD]=\d+|MeetingDetails"
 DOCUMENT_LINK = r"Document\.ashx|DocumentViewer|/Document/|\.pdf(\?|$)"
@@ -76,6 +78,32 @@ def parse_cmis_listing(html: str, base: str, meeting_link: str = MEETING_LINK) -
             Meeting("", committee, mid, parse_when(context), bool(CANCELLED.search(context)), url),
         )
     return list(out.values())
+
+
+_MEETINGS_TEXT = re.compile(
+    r"^(meetings?|calendar|meetings? calendar|calendar of meetings|committee meetings|"
+    r"forthcoming meetings|meetings and agendas|agendas?,? reports and minutes)$",
+    re.I,
+)
+_MEETINGS_PATH = re.compile(r"/(meetings?|calendar|meetingcalendar|calendarofmeetings)\b", re.I)
+
+
+def meetings_page_links(html: str, page_url: str) -> list[str]:
+    """Links on a CMIS page to its meetings calendar: by their text first, then by path."""
+    tree = HTMLParser(html)
+    by_text: list[str] = []
+    by_path: list[str] = []
+    host = urlsplit(page_url).hostname
+    for a in tree.css("a[href]"):
+        url = canonical_url(a.attributes.get("href") or "", base=page_url)
+        if not url or urlsplit(url).hostname != host or url == canonical_url(page_url):
+            continue
+        text = normalise_space(a.text() or a.attributes.get("title") or "")
+        if _MEETINGS_TEXT.match(text) and url not in by_text:
+            by_text.append(url)
+        elif _MEETINGS_PATH.search(urlsplit(url).path) and url not in by_path:
+            by_path.append(url)
+    return by_text + [u for u in by_path if u not in by_text]
 
 
 def parse_cmis_meeting(html: str, page_url: str, document_link: str = DOCUMENT_LINK) -> MeetingPage:
@@ -146,35 +174,59 @@ class CmisSource(CommitteeSource):
 
     async def poll(self, ctx: PollContext, state: SourceState) -> PollResult:
         result = PollResult(state=SourceState(extra=self.prepare_state(state.extra)))
+        extra = result.state.extra
         now = datetime.now(UTC)
         start = now - timedelta(days=self._option("back_days", 28))
         end = now + timedelta(days=self._option("ahead_days", 14))
-        listing_urls = [self.spec.url] + [
-            urljoin(self.spec.url, p) for p in self._option("pages", [])
-        ]
-        meeting_link = self._option("meeting_link", MEETING_LINK)
+        first = str(extra.get("listing") or self.spec.url)
+        listing_urls = [first] + [urljoin(self.spec.url, p) for p in self._option("pages", [])]
         found: dict[str, Meeting] = {}
         errors: list[FetchError] = []
+        pages: dict[str, bytes] = {}
         for url in listing_urls:
             try:
-                body = await self.get(ctx, result, url)
+                pages[url] = await self.get(ctx, result, url)
             except FetchError as exc:
                 errors.append(exc)
                 result.warnings.append(("listing_failed", f"{url}: {exc.code}"))
                 continue
-            for m in parse_cmis_listing(body.decode("utf-8", "replace"), url, meeting_link):
-                if not self.wanted_committee(m.committee):
-                    continue
-                found.setdefault(m.meeting_id, m)
+            self._collect(pages[url], url, found)
         if errors and len(errors) == len(listing_urls):
+            if first != self.spec.url:  # the page found earlier is gone: look again
+                extra.pop("listing", None)
             raise errors[0]
+        if not found and first in pages:
+            # the register points at member pages: follow the site's own link to its
+            # meetings calendar, and remember where it was
+            for url in meetings_page_links(pages[first].decode("utf-8", "replace"), first)[:3]:
+                try:
+                    body = await self.get(ctx, result, url)
+                except FetchError:
+                    continue
+                if self._collect(body, url, found):
+                    extra["listing"] = url
+                    result.warnings.append(("listing_discovered", f"meetings listed at {url}"))
+                    break
         if not found and not errors:
+            extra.pop("listing", None)
             raise ParseError(
-                "no meeting links on the listing page (check meeting_link)", code="no_meetings"
+                "no meeting links on the listing page, nor on a meetings page it links to "
+                "(check meeting_link, or give the calendar page as the URL)",
+                code="no_meetings",
             )
         meetings = [m for m in found.values() if m.when is None or start <= m.when <= end]
         await self.visit(ctx, result, meetings, now, start)
         return result
+
+    def _collect(self, body: bytes, url: str, found: dict[str, Meeting]) -> int:
+        """Add the wanted meetings listed on a page; returns how many links it had."""
+        listed = parse_cmis_listing(
+            body.decode("utf-8", "replace"), url, self._option("meeting_link", MEETING_LINK)
+        )
+        for m in listed:
+            if self.wanted_committee(m.committee):
+                found.setdefault(m.meeting_id, m)
+        return len(listed)
 
     async def fetch_meeting(
         self, ctx: PollContext, result: PollResult, meeting: Meeting, now: datetime

@@ -620,6 +620,27 @@ def test_cmis_meetings_and_documents(settings_local: Settings, server: DevServer
     assert again.items == []
 
 
+def test_cmis_member_page_leads_to_the_meetings_calendar(
+    settings_local: Settings, server: DevServer
+) -> None:
+    """The register points at CMIS member pages; their menu links to the calendar."""
+    cmis_pages(server, NOW - timedelta(days=2))
+    members = (
+        '<html><body><ul class="menu"><li><a href="/CMIS5/Councillors.aspx">Councillors</a></li>'
+        '<li><a href="/CMIS5/Meetings.aspx">Meetings</a></li></ul>'
+        '<div class="PE_People_PersonBlock"><div class="NameLink">A Member</div></div>'
+        "</body></html>"
+    )
+    server.route("/CMIS5/Councillors.aspx", Reply(body=members.encode(), content_type="text/html"))
+    spec = SourceSpec(id="cmis", kind="cmis", url=server.url("/CMIS5/Councillors.aspx"))
+    result = poll(settings_local, spec)
+    assert "listing_discovered" in codes(result)
+    assert result.state.extra["listing"] == server.url("/CMIS5/Meetings.aspx")
+    assert {i.meta["meeting_id"] for i in result.items} == {"4001"}
+    poll(settings_local, spec, carry(result))
+    assert server.hits("/CMIS5/Councillors.aspx") == 1  # the calendar is polled directly
+
+
 def test_cmis_page_without_meetings_is_a_parse_error(
     settings_local: Settings, server: DevServer
 ) -> None:
@@ -736,3 +757,34 @@ def test_site_with_no_news_at_all_is_an_error_not_a_quiet_council(
     with pytest.raises(ParseError) as info:
         poll(settings_local, SourceSpec(id="site", kind="site", url=server.url("/")))
     assert info.value.code == "no_news_found"
+
+
+@pytest.mark.parametrize(
+    ("listing", "expected"),
+    [
+        (  # LocalGov Drupal: teaser cards
+            '<main><article class="lgd-teaser"><h3><a href="/news/bin-strike-ends">Bin strike'
+            '</a></h3></article><nav class="pager"><a href="/news?page=2">Next</a></nav></main>',
+            ["/news/bin-strike-ends"],
+        ),
+        (  # classic Jadu: news_article.php?newsID=
+            '<div id="content"><ul><li><a href="/site/scripts/news_article.php?newsID=812">'
+            "Budget set</a></li></ul><a href='/site/scripts/news_index.php'>All news</a></div>",
+            ["/site/scripts/news_article.php?newsID=812"],
+        ),
+        (  # a news list with category and feed links to ignore
+            '<div class="news-listing"><a href="/news/2026/11/leader-steps-down">Leader</a>'
+            '<a href="/news/category/planning">Planning</a><a href="/news/feed">RSS</a>'
+            '<a href="https://twitter.com/council">Twitter</a></div>',
+            ["/news/2026/11/leader-steps-down"],
+        ),
+    ],
+)
+def test_newsroom_default_selectors_on_common_platform_shapes(
+    listing: str, expected: list[str]
+) -> None:
+    from scrapers.newsroom import article_links
+
+    base = "https://www.example.gov.uk"
+    found = article_links(f"<html><body>{listing}</body></html>", base + "/news")
+    assert [u.removeprefix(base) for u in found] == expected
