@@ -250,6 +250,52 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    host: str = _opt("127.0.0.1", "Address `serve` listens on (0.0.0.0: every interface).")
+    port: int = _opt(8000, "Port `serve` listens on.", min=1)
+    session_hours: float = _opt(
+        12.0, "A login session ends after this many hours without a request.", min=0.05
+    )
+    secure_cookies: bool = _opt(
+        False, "Send the session cookie only over HTTPS (turn on behind a TLS proxy)."
+    )
+    page_size: int = _opt(50, "Rows per page of the web pages and the API (at most).", min=1)
+    login_attempts_per_hour: int = _opt(
+        20, "Failed logins allowed per user name per hour before logins are refused.", min=1
+    )
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    tick_s: int = _opt(60, "How often `run` looks for sources whose next check has come.", min=5)
+    enrich_interval_s: int = _opt(
+        300, "How often `run` groups stories and classifies the backlog.", min=10
+    )
+    detect_interval_s: int = _opt(900, "How often `run` assesses councils for alerts.", min=10)
+    deliver_interval_s: int = _opt(60, "How often `run` sends the outbox.", min=5)
+    health_interval_s: int = _opt(3600, "How often `run` logs the source-health summary.", min=60)
+    job_timeout_s: int = _opt(
+        1800,
+        "Longest a scheduled job may run; a poll still going is cancelled and its "
+        "unfinished sources are retried next tick.",
+        min=10,
+    )
+    misfire_grace_s: int = _opt(
+        300,
+        "A job that could not start on time still runs if this late, else it is skipped.",
+        min=1,
+    )
+    lock_stale_s: int = _opt(
+        120,
+        "A `run` whose heartbeat is older than this is presumed dead, and another may take over.",
+        min=10,
+    )
+    max_sources_per_tick: int = _opt(
+        500, "Most due sources polled in one tick (the rest wait for the next).", min=1
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
@@ -259,6 +305,8 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     log: LogSettings = field(default_factory=LogSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     config_path: Path | None = None
     unknown_env: tuple[str, ...] = ()  # MONITOR_* variables that match no setting
 

@@ -140,7 +140,12 @@ def test_lifecycle() -> None:
 
 # -- end to end on the store ----------------------------------------------------------------
 def seed_signals(
-    store: Store, gss: str = WOKING, *, days: tuple[int, ...] = (40, 20, 5), formal: bool = True
+    store: Store,
+    gss: str = WOKING,
+    *,
+    days: tuple[int, ...] = (40, 20, 5),
+    formal: bool = True,
+    now: datetime = NOW,
 ) -> None:
     spec = SourceSpec(id=f"press-{gss}", kind="feed", url="https://press.example/rss")
     store.sources.add(spec)
@@ -151,13 +156,13 @@ def seed_signals(
             url=f"https://outlet{i}.example/{gss}/{i}",
             title=f"Signal story {i}",
             text=f"Text {i}",
-            published=NOW - timedelta(days=d),
+            published=now - timedelta(days=d),
             links=[(gss, "primary", 0.95, "text")],
         )
         for i, d in enumerate(days)
     ]
     with store.db.write() as conn:
-        stats = store.items.ingest(conn, spec.id, None, "press", items, fetched_at=NOW)
+        stats = store.items.ingest(conn, spec.id, None, "press", items, fetched_at=now)
     from monitor.enrich import StoryGrouper
 
     StoryGrouper(store).run()

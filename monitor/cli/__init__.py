@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from monitor.cli import alerting, councils, linking, signals, sources
+from monitor.cli import alerting, councils, linking, service, signals, sources
 from monitor.cli.common import (
     ConfigOpt,
     JsonOpt,
@@ -45,6 +45,7 @@ app.add_typer(sources.app, name="sources")
 signals.register(app)
 linking.register(app)
 alerting.register(app)
+service.register(app)
 
 
 @app.callback()

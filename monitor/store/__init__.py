@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from monitor.config import Settings
 from monitor.errors import MonitorError
 from monitor.register import Register, load_register
+from monitor.store.access import AccessRepo, LockRepo
 from monitor.store.alerting import AlertRepo, OutboxRepo, SubscriberRepo
 from monitor.store.db import Database
 from monitor.store.items import IngestStats, ItemRepo
@@ -52,6 +53,8 @@ class Store:
         self.alerts = AlertRepo(db)
         self.subscribers = SubscriberRepo(db)
         self.outbox = OutboxRepo(db)
+        self.access = AccessRepo(db)
+        self.locks = LockRepo(db)
 
     @classmethod
     def open(cls, settings: Settings) -> Store:

@@ -312,3 +312,70 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     give_up_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = _ts()
+
+
+class AppUser(SQLModel, table=True):
+    """A named person who may sign in (viewer, analyst or admin)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    role: str = Field(max_length=16)
+    password_hash: str = ""
+    active: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_login_at: datetime | None = _ts()
+
+
+class ApiToken(SQLModel, table=True):
+    """A machine credential; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    label: str = Field(default="", max_length=100)
+    token_hash: str = Field(unique=True, max_length=64)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_used_at: datetime | None = _ts()
+    revoked_at: datetime | None = _ts()
+
+
+class WebSession(SQLModel, table=True):
+    """A browser login; the cookie holds a random token whose SHA-256 is the key."""
+
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    csrf: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who searched for or looked at what, and who changed what."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    user_name: str = Field(max_length=100)
+    via: str = Field(max_length=8)  # web | api | cli
+    action: str = Field(max_length=32)
+    target: str = ""
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class ServiceLock(SQLModel, table=True):
+    """One row per singleton process (``run``): who holds it and its last heartbeat."""
+
+    __tablename__ = "service_lock"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=200)
+    acquired_at: datetime = Field(sa_type=UTCDateTime)
+    heartbeat_at: datetime = Field(sa_type=UTCDateTime)
