@@ -91,7 +91,7 @@ class DevServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self._httpd.server_address[0]}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path

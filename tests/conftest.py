@@ -24,6 +24,8 @@ from monitor.config import Settings, load_settings
 from monitor.devserver import DevServer
 from monitor.store import Store
 
+pytest_plugins = ["tests.webapp"]  # the seeded web service (`web` fixture)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 PG_REQUIRED = os.environ.get("MONITOR_TEST_POSTGRES", "").lower() == "required"
