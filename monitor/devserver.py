@@ -63,6 +63,7 @@ class DevServer:
     """``with DevServer() as srv: srv.route("/feed", Reply(body=...)); srv.url("/feed")``"""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
         self.routes: dict[str, Reply | Handler] = {}
         self.requests: list[RequestRecord] = []
         self._lock = threading.Lock()
@@ -91,7 +92,7 @@ class DevServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._httpd.server_address[0]}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
