@@ -38,20 +38,20 @@ PG_EXACT_CAP = 5000
 
 def split_marks(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     """Plain text and (start, end) offsets of the highlighted words."""
-    plain: list[str] = []
+    if MARK_OPEN not in marked:
+        return marked.replace(MARK_CLOSE, ""), ()
+    parts = marked.split(MARK_OPEN)
+    plain = [parts[0].replace(MARK_CLOSE, "")]
+    length = len(plain[0])
     spans: list[tuple[int, int]] = []
-    length = 0
-    start: int | None = None
-    for ch in marked:
-        if ch == MARK_OPEN:
-            start = length
-        elif ch == MARK_CLOSE:
-            if start is not None and length > start:
-                spans.append((start, length))
-            start = None
-        else:
-            plain.append(ch)
-            length += 1
+    for part in parts[1:]:
+        inside, closed, rest = part.partition(MARK_CLOSE)
+        if closed and inside:
+            spans.append((length, length + len(inside)))
+        rest = rest.replace(MARK_CLOSE, "")
+        plain.append(inside)
+        plain.append(rest)
+        length += len(inside) + len(rest)
     return "".join(plain), tuple(spans)
 
 
