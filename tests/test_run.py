@@ -120,3 +120,47 @@ def test_a_hung_source_cannot_hold_up_the_schedule(tmp_path: Path) -> None:
         assert health["hang"].last_success is None  # the hung one is retried next tick
         assert store.sources.due(utcnow() + timedelta(seconds=1))  # and is still due
         store.close()
+
+
+def test_users_and_tokens_from_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(f'[database]\nurl = "sqlite:///{tmp_path / "cm.db"}"\n')
+    assert cli("init", cwd=tmp_path).returncode == 0
+    added = cli(
+        "users",
+        "add",
+        "ana",
+        "--role",
+        "analyst",
+        "--password-stdin",
+        cwd=tmp_path,
+        input="a long enough password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    short = cli("users", "add", "ben", "--password-stdin", cwd=tmp_path, input="short\n")
+    assert short.returncode != 0 and "at least 10 characters" in short.stderr
+    bad_role = cli(
+        "users",
+        "add",
+        "cy",
+        "--role",
+        "root",
+        "--password-stdin",
+        cwd=tmp_path,
+        input="a long enough password\n",
+    )
+    assert bad_role.returncode != 0 and "unknown role" in bad_role.stderr
+    token = cli("tokens", "create", "ana", "--label", "risk model", cwd=tmp_path)
+    assert token.returncode == 0 and token.stdout.startswith("cm_")
+    listed = cli("tokens", "list", "--json", cwd=tmp_path)
+    assert '"risk model"' in listed.stdout and token.stdout.strip() not in listed.stdout
+    users = cli("users", "list", "--json", cwd=tmp_path)
+    assert '"analyst"' in users.stdout and "password" not in users.stdout
+    store = Store.open(make_settings(f"sqlite:///{tmp_path / 'cm.db'}"))
+    assert store.access.token_user(token.stdout.strip()) is not None
+    assert store.access.authenticate("ana", "a long enough password") is not None
+    revoked = cli("tokens", "revoke", token.stdout.strip()[:10], cwd=tmp_path)
+    assert revoked.returncode == 0
+    assert store.access.token_user(token.stdout.strip()) is None
+    audit = cli("audit", "--json", cwd=tmp_path)
+    assert '"create_token"' in audit.stdout and '"revoke_token"' in audit.stdout
+    store.close()
