@@ -291,5 +291,7 @@ def run_demo(directory: Path) -> None:
         f"  council-monitor councils list --json\n"
         f'  echo \'{{"id": 1, "text": "Woking issues section 114 notice"}}\' | '
         f"council-monitor classify -\n"
+        f"  council-monitor {cfg} users add me --role admin   # then:\n"
+        f"  council-monitor {cfg} serve                       # http://127.0.0.1:8000/\n"
         "The demo's feed server stops with the demo; run it again to start afresh."
     )
