@@ -96,8 +96,15 @@ async def _poll_one(
         source = build_source(spec)
         state = await loop.run_in_executor(writer, store.sources.state, spec.id)
         result: PollResult = await source.poll(ctx, state)
-        if result.items:  # which councils each item is about, off the event loop
-            result.items = await ctx.run_cpu(link_batch, result.items, spec.council)
+        if result.items:
+            # which councils each new item is about, off the event loop (items already
+            # stored keep their links: only their text may change)
+            guids = [i.guid for i in result.items]
+            known = await loop.run_in_executor(writer, store.items.known_guids, spec.id, guids)
+            fresh = [i for i in result.items if i.guid not in known]
+            if fresh:
+                linked = iter(await ctx.run_cpu(link_batch, fresh, spec.council))
+                result.items = [i if i.guid in known else next(linked) for i in result.items]
     except MonitorError as exc:
         return await _failed(store, spec, exc, started, clock, writer)
     except Exception as exc:  # a bug in one source must not stop the others

@@ -304,3 +304,15 @@ class ItemRepo:
         )
         with self.db.read() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+    def known_guids(self, source_id: str, guids: list[str]) -> set[str]:
+        """Which of ``guids`` this source has stored already (they need no linking)."""
+        if not guids:
+            return set()
+        with self.db.read() as conn:
+            return {
+                r.guid
+                for r in conn.execute(
+                    sa.select(I.c.guid).where(I.c.source_id == source_id).where(I.c.guid.in_(guids))
+                )
+            }
