@@ -16,6 +16,7 @@ from alerts.detect import SEVERITIES, DetectionSettings, assess, national_rate
 from alerts.digest import AlertEntry, BlindCouncil, Digest, StoryEntry, render, render_alert
 from alerts.lifecycle import ACTIVE, AlertState, decide
 from alerts.mail import SmtpSender, build_message
+from models.labels import LABELS
 from monitor.config import Settings
 from monitor.errors import DeliveryError
 from monitor.register import load_register
@@ -296,12 +297,22 @@ def _wants(sub: dict[str, Any], labels: list[str], severity: str | None = None) 
     return severity is None or SEVERITIES.index(severity) >= SEVERITIES.index(sub["min_severity"])
 
 
-def _weekly(stories: list[SignalStory], now: datetime) -> list[int]:
-    counts = [0] * CHART_WEEKS
+def weekly_counts(
+    stories: list[SignalStory], now: datetime, weeks: int = CHART_WEEKS
+) -> dict[str, list[int]]:
+    """Unique stories per week, oldest week first: in all (``"all"``) and per signal.
+
+    One function for the digest's chart and the web UI's council page, so that the two
+    never count a week differently.
+    """
+    counts = {key: [0] * weeks for key in ("all", *LABELS)}
     for s in stories:
         age = (now - s.first_seen).days // 7
-        if 0 <= age < CHART_WEEKS:
-            counts[CHART_WEEKS - 1 - age] += 1
+        if 0 <= age < weeks:
+            counts["all"][weeks - 1 - age] += 1
+            for label in s.labels:
+                if label in counts:
+                    counts[label][weeks - 1 - age] += 1
     return counts
 
 
@@ -349,7 +360,7 @@ def build_digest(
                 labels=event["labels"],
                 rules=event["explanation"].get("rules", []),
                 explanation=event["explanation"],
-                weekly=_weekly(history.get(council.gss, []), now),
+                weekly=weekly_counts(history.get(council.gss, []), now)["all"],
                 url=f"{settings.alerts.base_url.rstrip('/')}/alerts/{event['alert_id']}",
             )
         )
@@ -482,7 +493,7 @@ def queue_immediate(
     history = store.alerts.signal_stories(
         now - timedelta(days=CHART_WEEKS * 7), now, council=alert["council_gss"]
     )
-    weekly = _weekly(history.get(alert["council_gss"], []), now)
+    weekly = weekly_counts(history.get(alert["council_gss"], []), now)["all"]
     queued = 0
     for sub in store.subscribers.all():
         if not (

@@ -13,8 +13,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,20 @@ def _no_network() -> Iterator[None]:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 60.0, every: float = 0.2) -> bool:
+    """Poll ``predicate`` until it is true or ``timeout`` seconds pass; True if it held.
+
+    For tests that watch another process or thread through its side effects (rows in
+    the database, a server's ``started`` flag), waiting on state, never on a fixed sleep.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
 
 
 # -- settings and stores ------------------------------------------------------------------

@@ -212,7 +212,8 @@ def test_kill_during_fetch_loses_nothing_and_stores_nothing_twice(tmp_path: Path
     completes the work without duplicating anything."""
     import signal
     import sqlite3
-    import time
+
+    from tests.conftest import wait_until
 
     with DevServer() as srv:
         feed = DEMO_DATA / "feeds" / "bbc_sport_liverpool.xml"
@@ -242,17 +243,20 @@ def test_kill_during_fetch_loses_nothing_and_stores_nothing_twice(tmp_path: Path
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
         # one host, 0.3 s apart: kill as soon as the first source is stored, while the
         # others are queued or in flight (waiting on the database, not on a clock)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
+        def stored_one() -> bool:
+            if proc.poll() is not None:
+                return True
             with contextlib.closing(sqlite3.connect(db, timeout=5)) as probe:
-                stored = probe.execute(
-                    "SELECT count(*) FROM source WHERE last_success_at IS NOT NULL"
-                ).fetchone()[0]
-            if stored:
-                break
-            time.sleep(0.05)
+                return bool(
+                    probe.execute(
+                        "SELECT count(*) FROM source WHERE last_success_at IS NOT NULL"
+                    ).fetchone()[0]
+                )
+
+        wait_until(stored_one, timeout=60, every=0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         conn = sqlite3.connect(db)

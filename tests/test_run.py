@@ -20,7 +20,7 @@ from monitor.scheduler import LOCK_NAME, Service
 from monitor.store import Store
 from monitor.store.tables import utcnow
 from monitor.types import SourceSpec
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wait_until
 from tests.test_cli import cli
 
 
@@ -36,15 +36,6 @@ def test_lock_is_a_lease_that_a_stale_holder_loses(store: Store) -> None:
     assert not store.locks.heartbeat(LOCK_NAME, "host-a:1")  # the old holder learns it lost
     store.locks.release(LOCK_NAME, "host-b:2")
     assert store.locks.acquire(LOCK_NAME, "host-c:3", stale_s=60) is None
-
-
-def _wait(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _query(db: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -77,7 +68,7 @@ def test_run_polls_refuses_a_second_copy_and_stops_on_sigterm(tmp_path: Path) ->
             text=True,
         )
         try:
-            assert _wait(lambda: _query(db, "SELECT count(*) FROM item") == [(4,)]), (
+            assert wait_until(lambda: _query(db, "SELECT count(*) FROM item") == [(4,)]), (
                 "the first tick should poll the feed"
             )
             jobs = {r[0] for r in _query(db, "SELECT id FROM apscheduler_jobs")}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from monitor.store import Store
 from monitor.store.tables import utcnow
 from monitor.types import RawItem, SourceSpec, Verdict
 from monitor.web import create_app
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wait_until
 from tests.test_alerts import WOKING, seed_signals
 
 __all__ = ["PASSWORD", "PAYLOADS", "WOKING", "Web", "web"]
@@ -124,9 +123,7 @@ def web(db_url: str) -> Iterator[Web]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert wait_until(lambda: server.started, timeout=20, every=0.05), "uvicorn did not start"
     host, port = sock.getsockname()
     try:
         yield Web(

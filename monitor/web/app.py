@@ -34,9 +34,10 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from monitor.alerting import radar
-from monitor.cli.common import parse_when
 from monitor.config import Settings
 from monitor.coverage import health_summary
+from monitor.dates import parse_when
+from monitor.declarations import resolve_council
 from monitor.errors import ConfigError, MonitorError, QueryError
 from monitor.register import Register, load_register
 from monitor.store import Store
@@ -652,14 +653,11 @@ def _local(target: str) -> str:
 
 
 def _council_code(register: Register, value: str | None) -> str | None:
-    if not value:
-        return None
-    if register.get(value.upper()) is not None:
-        return value.upper()
-    found = register.find(value)
-    if not found:
-        raise QueryError(f"no council matches {value!r}")
-    return found[0].gss
+    """A GSS code from a code or a name, as everywhere else (``resolve_council``)."""
+    try:
+        return resolve_council(value, register)
+    except ConfigError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def _council_or_404(register: Register, value: str) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.alerting import coverage_by_council, radar
+from models.labels import LABELS
+from monitor.alerting import coverage_by_council, radar, weekly_counts
 from monitor.config import Settings
 from monitor.errors import QueryError
 from monitor.register import Register
@@ -26,12 +26,6 @@ __all__ = [
     "search",
 ]
 
-LABELS = (
-    "financial_distress",
-    "leadership_conflict",
-    "political_instability",
-    "governance_failure",
-)
 C = Classification.__table__  # type: ignore[attr-defined]
 T = ItemTag.__table__  # type: ignore[attr-defined]
 CHART_WEEKS = 26
@@ -220,16 +214,8 @@ def flags(
 
 
 # -- a council's page -------------------------------------------------------------------------
-def weekly_counts(stories: list[SignalStory], now: datetime) -> dict[str, list[int]]:
-    """Unique stories per signal per week, oldest week first."""
-    counts = {label: [0] * CHART_WEEKS for label in LABELS}
-    for s in stories:
-        week = math.floor((now - s.first_seen).total_seconds() / (7 * 86400))
-        if 0 <= week < CHART_WEEKS:
-            for label in s.labels:
-                if label in counts:
-                    counts[label][CHART_WEEKS - 1 - week] += 1
-    return counts
+def _per_label(weekly: dict[str, list[int]]) -> dict[str, list[int]]:
+    return {label: weekly[label] for label in LABELS}
 
 
 def council_view(
@@ -249,7 +235,7 @@ def council_view(
     recent = sorted(stories, key=lambda s: s.last_seen or s.first_seen, reverse=True)[:25]
     return {
         "council": council,
-        "weekly": weekly_counts(stories, now),
+        "weekly": _per_label(weekly_counts(stories, now, CHART_WEEKS)),
         "alerts": alerts,
         "stories": recent,
         "sources": sources,
