@@ -3,7 +3,8 @@
 Evidence, strongest first:
 
 * the source: a council's own newsroom or committee system is about that council;
-* the URL: a page on a council's own domain (``news.leeds.gov.uk``);
+* the URL: a page on a council's own domain (``news.leeds.gov.uk``; for a former council,
+  ``<its name>.gov.uk``);
 * names in the text, found in one pass by an Aho-Corasick automaton over every council's
   official name, short name, register aliases and press forms ("X Council", "X CC",
   "Northants").  A full council name ("Woking Borough Council") is strong evidence; a
@@ -16,6 +17,11 @@ Thames or Richmondshire), by date (Somerset County Council before April 2023, So
 Council after), and a council abolished by the item's date is linked as the former council
 with its successors noted.  The councils named in the headline or first sentence are
 *primary*; the others are *mentioned*.
+
+Last, when nothing in the text or the URL names a council, a local outlet whose patch is
+a single council (``monitor/register/outlets.csv``: Inside Croydon, the Rotherham
+Advertiser...) makes that council primary at low confidence: local papers often write
+"the council" and never say which.
 """
 
 from __future__ import annotations
@@ -182,6 +188,8 @@ AMBIGUOUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 }
 WEAK_CONFIDENCE = 0.55
 URL_WORDS_CONFIDENCE = 0.45
+OUTLET_CONFIDENCE = 0.4
+_NATIONAL_SECTION = re.compile(r"/(uk-news|national|world|politics/uk|business/national)(/|$)")
 STRONG_CONFIDENCE = 0.95
 
 
@@ -208,7 +216,7 @@ class Link:
     name: str
     role: str  # primary | mentioned
     confidence: float
-    method: str  # source | url | text
+    method: str  # source | url | text | outlet
     former: bool = False
     successors: tuple[str, ...] = ()
 
@@ -242,8 +250,9 @@ def _is_strong(name: str) -> bool:
 class Linker:
     """Build once from the register (a few hundred milliseconds), then link many items."""
 
-    def __init__(self, councils: Iterable[Council]) -> None:
+    def __init__(self, councils: Iterable[Council], outlets: dict[str, str] | None = None) -> None:
         self.councils = {c.gss: c for c in councils}
+        self.outlets = {d: g for d, g in (outlets or {}).items() if g in self.councils}
         self.automaton = ahocorasick.Automaton()
         entries: dict[str, dict[str, bool]] = {}  # name -> {gss: strong}
         for c in self.councils.values():
@@ -271,7 +280,24 @@ class Linker:
                 host = host.removeprefix("www.")
                 if host.count(".") >= 2 and not host.startswith("gov."):
                     out.setdefault(host, c.gss)
+        # former councils have no homepage in the register; their sites lived at
+        # <name>.gov.uk (archives and old committee systems still do), never shadowing a
+        # current council's domain
+        for c in self.councils.values():
+            if c.principal and not c.current and c.nation in ("England", "Wales"):
+                slug = re.sub(r"[^a-z0-9]+", "", c.short_name.lower())
+                if len(slug) >= 4:
+                    out.setdefault(f"{slug}.gov.uk", c.gss)
         return out
+
+    def _outlet_council(self, url: str | None) -> str | None:
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+        host = host.removeprefix("www.")
+        while host.count(".") >= 1:
+            if host in self.outlets:
+                return self.outlets[host]
+            host = host.split(".", 1)[1]
+        return None
 
     # -- evidence -------------------------------------------------------------------------
     def _url_council(self, url: str | None) -> str | None:
@@ -409,6 +435,12 @@ class Linker:
             for gss in url_words:
                 if self._valid(gss, when) or when is None:
                     add(gss, URL_WORDS_CONFIDENCE, True, "url")
+        if not candidates and not _NATIONAL_SECTION.search(urlsplit(url or "").path):
+            # a local outlet's own patch, only when nothing at all names a council (its
+            # syndicated national pages are about somewhere else)
+            outlet = self._outlet_council(url)
+            if outlet and (when is None or self._valid(outlet, when)):
+                add(outlet, OUTLET_CONFIDENCE, True, "outlet")
         return self._roles(candidates, when)
 
     def _url_words(self, url: str) -> set[str]:
@@ -450,11 +482,12 @@ class Linker:
             primary = (
                 "source" in cand.methods
                 or "url" in cand.methods
+                or "outlet" in cand.methods
                 or (cand.in_lede and s >= top - 0.2 and cand.best >= WEAK_CONFIDENCE)
                 or s >= top - 0.05
             )
             former = c.end_date is not None and (when is None or when >= c.end_date)
-            method = next(m for m in ("source", "url", "text") if m in cand.methods)
+            method = next(m for m in ("source", "url", "text", "outlet") if m in cand.methods)
             links.append(
                 Link(
                     gss=c.gss,

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from models.linking import Linker
-from monitor.register import load_register
+from monitor.register import load_outlets, load_register
 
-LINKER = Linker(load_register().councils)
+LINKER = Linker(load_register().councils, load_outlets())
 
 
 def links(text: str, **kw: object) -> list[tuple[str, str]]:
@@ -109,6 +109,49 @@ def test_source_and_url_evidence() -> None:
         "Bin collections change next week.", url="https://news.leeds.gov.uk/news/bins"
     )
     assert (url.gss, url.method) == ("E08000035", "url")
+
+
+def test_former_council_domain_links_the_former_council() -> None:
+    [link] = LINKER.link(
+        "Decision notice: the cabinet agreed the waste contract.",
+        url="https://democracy.hambleton.gov.uk/ieDecisionDetails.aspx?Id=1",
+        when=date(2020, 5, 1),
+    )
+    assert (link.gss, link.role, link.method) == ("E07000164", "primary", "url")
+
+
+def test_local_outlet_is_the_fallback_when_nothing_names_a_council() -> None:
+    # the paper's patch, at low confidence, when the story only says "the council"
+    [link] = LINKER.link(
+        "The council has refused to say how much the consultants were paid.",
+        url="https://www.rotherhamadvertiser.co.uk/news/politics/council/consultants",
+    )
+    assert (link.gss, link.role, link.method) == ("E08000018", "primary", "outlet")
+    assert link.confidence < 0.5
+    # a council named anywhere in the text wins, and the outlet adds nothing
+    named = LINKER.link(
+        "Sheffield City Council has refused to say how much the consultants were paid.",
+        url="https://www.rotherhamadvertiser.co.uk/news/politics/council/consultants",
+    )
+    assert [(lk.gss, lk.method) for lk in named] == [("E08000019", "text")]
+    # an outlet's syndicated national pages are not about its patch
+    assert (
+        LINKER.link(
+            "Ministers have announced a review of council funding.",
+            url="https://www.shropshirestar.com/news/uk-news/2025/01/19/review",
+        )
+        == []
+    )
+
+
+def test_outlet_register_names_current_councils() -> None:
+    register = load_register()
+    outlets = load_outlets()
+    assert len(outlets) >= 50
+    for domain, gss in outlets.items():
+        council = register.get(gss)
+        assert council is not None and council.current and council.principal, domain
+        assert domain == domain.lower() and not domain.startswith("www."), domain
 
 
 def test_combined_authorities_are_not_linked_as_councils() -> None:

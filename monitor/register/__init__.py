@@ -4,6 +4,7 @@ principal, the combined authorities), built by :mod:`monitor.register.build` and
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterator
@@ -15,9 +16,11 @@ from rapidfuzz import fuzz, process
 
 from monitor.types import Council
 
-__all__ = ["Register", "load_register"]
+__all__ = ["Register", "load_outlets", "load_register"]
 
 REGISTER_FILE = Path(__file__).with_name("councils.json")
+#: local news outlets whose patch is one council (hand-kept: domain, GSS, council, note)
+OUTLETS_FILE = Path(__file__).with_name("outlets.csv")
 _GSS_RE = re.compile(r"^[ENSWK]\d{8}$|^95[A-Z]$", re.IGNORECASE)
 
 
@@ -106,3 +109,10 @@ class Register:
 def load_register(path: Path = REGISTER_FILE) -> Register:
     rows = json.loads(path.read_text(encoding="utf-8"))
     return Register([_council(row) for row in rows])
+
+
+@lru_cache(maxsize=1)
+def load_outlets(path: Path = OUTLETS_FILE) -> dict[str, str]:
+    """Domain (without ``www.``) -> the GSS code of the one council a local outlet covers."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["domain"].lower(): row["gss"] for row in csv.DictReader(fh)}
