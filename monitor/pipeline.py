@@ -28,7 +28,7 @@ from monitor.enrich import link_batch
 from monitor.errors import MonitorError
 from monitor.store import Store
 from monitor.store.tables import utcnow
-from monitor.types import PollResult, SourceSpec
+from monitor.types import PollResult, SourceSpec, SourceState
 from scrapers.base import PollContext, build_source
 from scrapers.fetch import Fetcher
 
@@ -87,14 +87,19 @@ def _parse_executor(settings: Settings, n_sources: int) -> Executor:
 
 
 async def _poll_one(
-    ctx: PollContext, store: Store, spec: SourceSpec, writer: Executor
+    ctx: PollContext,
+    store: Store,
+    spec: SourceSpec,
+    writer: Executor,
+    state: SourceState | None = None,
 ) -> PollOutcome:
     loop = asyncio.get_running_loop()
     started = utcnow()
     clock = time.monotonic()
     try:
         source = build_source(spec)
-        state = await loop.run_in_executor(writer, store.sources.state, spec.id)
+        if state is None:
+            state = await loop.run_in_executor(writer, store.sources.state, spec.id)
         result: PollResult = await source.poll(ctx, state)
         if result.items:
             # which councils each new item is about, off the event loop (items already
@@ -188,14 +193,23 @@ async def poll_sources(
     ctx = PollContext(fetcher=fetcher, executor=executor)
     summary = PollSummary()
 
+    states: dict[str, SourceState] = {}
+
     async def run(spec: SourceSpec) -> None:
-        outcome = await _poll_one(ctx, store, spec, writer)
+        outcome = await _poll_one(ctx, store, spec, writer, states.get(spec.id))
         summary.outcomes.append(outcome)
         summary.new_item_ids.extend(outcome.new_ids)
         if on_done:
             on_done(outcome)
 
     try:
+        # every source's validators in one read, not one queued read per source ahead of
+        # the writes on the store thread
+        states.update(
+            await asyncio.get_running_loop().run_in_executor(
+                writer, store.sources.states, [spec.id for spec in specs]
+            )
+        )
         await asyncio.gather(*(run(spec) for spec in specs))
     finally:
         writer.shutdown(wait=True)

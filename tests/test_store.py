@@ -292,3 +292,13 @@ def test_backend_syntax_cannot_be_injected(corpus: Store, hostile: str) -> None:
     with contextlib.suppress(QueryError):
         search(corpus, hostile)
     assert corpus.items.count() == 5
+
+
+def test_states_read_many_sources_at_once(
+    store: Store, leeds: SourceSpec, press: SourceSpec
+) -> None:
+    poll(store, leeds, [])
+    states = store.sources.states(["leeds", "press", "missing"])
+    assert set(states) == {"leeds", "press"}  # an unknown id is simply absent
+    assert states["leeds"].etag == '"e1"' == store.sources.state("leeds").etag
+    assert states["press"].etag is None
