@@ -71,7 +71,8 @@ _NO_FINDING = _re(
 )
 _ENDED = _re(
     r"\b(end(s|ed|ing)?|lift(s|ed)?|withdraw(n|s)?|exit(s|ed)?|leave|leaves|left|leaving|"
-    r"concluded|removed|regain(s|ed)?|handed back|no longer|step(s|ped)? down from)\b"
+    r"concluded|removed|regain(s|ed)?|handed back|no longer|step(s|ped)? down from|gone|"
+    r"pull(s|ed|ing)? out|hand(s|ing)? back|take(s)? back|taking back|took back|reversal)\b"
 )
 
 RULES: tuple[Rule, ...] = (
@@ -191,7 +192,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "best_value",
         "governance_failure",
-        _re(r"\bbest value (inspection|notice|inspector)s?\b"),
+        _re(
+            r"\bbest value (inspection|notice|inspector)s?\b|\binspect\w*\b[^.]{0,120}"
+            r"\bbest value duty\b|\b(fail\w*|breach\w*) (to comply with |to meet |of )?"
+            r"(its|the) best value duty\b"
+        ),
         0.92,
         veto=_re(r"\b(lift(s|ed)?|end(s|ed)?|withdrawn|exit(s|ed)?|guidance|consultation)\b"),
     ),
@@ -204,7 +209,9 @@ RULES: tuple[Rule, ...] = (
             r"in charge)\b|\b(send|sends|sending|sent|appoint\w*) (in )?(government )?"
             r"commissioners\b|\bgovernment (intervention|takeover) (at|in|of)\b|"
             r"\b(faces?|facing|under|threat of|threatened with|imposes?) government "
-            r"(intervention|takeover)\b|\bstatutory "
+            r"(intervention|takeover)\b|\b(under the control of|taken over by|take over by|"
+            r"run by) (\w+ ){0,2}commissioners\b|\b(set for|heading for) (a )?government "
+            r"takeover\b|\bstatutory "
             r"(intervention|direction)\b|\bintervention (package|powers) (at|in|for)\b"
         ),
         0.9,
@@ -239,8 +246,9 @@ RULES: tuple[Rule, ...] = (
         0.85,
         veto=_re(
             r"\b(from|no longer|previously|formerly|after being|since being) "
-            r"(rated |judged )?['‘\"]?inadequate\b|\b(school|academy|care home|"
-            r"hospital|nhs|trust|police|nursery|college|prison)\b"
+            r"(rated |judged )?['‘\"]?inadequate\b|\bafter\b[^.]{0,50}\binadequate\b|"
+            r"\b(rated|judged|graded|as|now) ['‘\"]?(good|outstanding)\b|"
+            r"\b(school|academy|care home|hospital|nhs|trust|police|nursery|college|prison)\b"
         ),
     ),
     Rule(
@@ -257,7 +265,10 @@ RULES: tuple[Rule, ...] = (
             r"\bvalue for money\b[^.]{0,60}\b(adverse|qualified|significant weakness(es)?)\b"
         ),
         0.85,
-        veto=_re(r"\bno (significant )?weakness(es)?\b|\bnot identified\b"),
+        veto=_re(
+            r"\bno\b[^.]{0,4}(significant )?weakness(es)?\b|\bnot (been )?identified\b|"
+            r"\bno\b[^.]{0,30}\b(were|was|had been|have been) identified\b"
+        ),
     ),
 )
 # An intervention that ends is good news, not a failure.
@@ -290,11 +301,18 @@ CAPS: tuple[Cap, ...] = (
         _re(
             r"\b(intervention|commissioners?|best value notice|oversight|supervision|"
             r"improvement board)\b[^.]{0,80}\b(ends?|ended|lifted|leave|leaves|left|exits?|"
-            r"handed back|no longer|withdrawn|concluded)\b|\b(end|ending|exit) of "
-            r"(the )?(government )?(intervention|oversight)\b"
+            r"handed back|no longer|withdrawn|concluded|gone|pulled out|pull out|reversal)\b|"
+            r"\b(end|ending|exit|reversal) of (the )?(government )?(intervention|oversight)\b|"
+            r"\b(hand(s|ed|ing)?|give(s|n)?|gave|return(s|ed|ing)?) (back )?(full )?"
+            r"(powers|control)\b[^.]{0,40}\b(back|to)\b|\b(fit|ready) to take back\b"
         ),
         0.3,
-        unless=_re(r"\b(extend\w*|remain\w*|continu\w*|not yet|still|new|fresh)\b"),
+        unless=_re(
+            r"\bextend(s|ing)? (the |its |their )?(intervention|oversight|commissioners|"
+            r"powers|inspection)|\b(has|have|had|been|was|were|is|are|will be) extended\b|"
+            r"\b(remain\w*|continu\w*|not yet|still|fresh)\b|"
+            r"\bnew commissioners\b"
+        ),
     ),
     Cap(
         "good_rating",

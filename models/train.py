@@ -33,7 +33,7 @@ from models.network import MAX_TOKENS, build_torch_model, export_onnx, load_toke
 __all__ = ["ARTIFACTS", "TrainConfig", "data_fingerprint", "train"]
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
-CODE_VERSION = 1  # bump when the network, features or rules change meaning
+CODE_VERSION = 2  # bump when the network, features or rules change meaning
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,21 @@ def _batches(examples: list[Example], size: int) -> list[list[Example]]:
     return [examples[i : i + size] for i in range(0, len(examples), size)]
 
 
+def _bucketed(examples: list[Example], size: int, rng: random.Random) -> list[list[Example]]:
+    """Shuffled batches of similar length: each batch is padded to its longest text, so
+    mixing one-line headlines with five-sentence stories wastes most of the work. Sort
+    within pools of 50 batches, then shuffle the batches (order stays random)."""
+    shuffled = examples[:]
+    rng.shuffle(shuffled)
+    pool = size * 50
+    batches: list[list[Example]] = []
+    for start in range(0, len(shuffled), pool):
+        chunk = sorted(shuffled[start : start + pool], key=lambda e: len(e.text))
+        batches.extend(_batches(chunk, size))
+    rng.shuffle(batches)
+    return batches
+
+
 def train(
     config: TrainConfig, out: Path = ARTIFACTS, log: Callable[[str], None] = print
 ) -> dict[str, Any]:
@@ -143,9 +158,8 @@ def train(
     began = time.monotonic()
     for epoch in range(config.epochs):
         model.train()
-        rng.shuffle(train_set)
         total = 0.0
-        for batch in _batches(train_set, config.batch_size):
+        for batch in _bucketed(train_set, config.batch_size, rng):
             enc = encode([e.text for e in batch])
             y = torch.tensor([e.vector() for e in batch], dtype=torch.float)
             y = y * (1 - config.label_smoothing) + config.label_smoothing / 2

@@ -137,6 +137,47 @@ def test_rules_raise_and_cap() -> None:
     assert ended["governance_failure"] == 0.1
 
 
+@pytest.mark.parametrize(
+    "sentence,fired",
+    [
+        ("Fernley Council will come under the control of three commissioners.", "commissioners"),
+        ("The borough is set for a government takeover after its losses.", "commissioners"),
+        (
+            "An inspector will examine whether Oakhurst Council is meeting its best value duty.",
+            "best_value",
+        ),
+    ],
+)
+def test_governance_rules_read_plain_words(sentence: str, fired: str) -> None:
+    raised, names = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
+    assert fired in names and raised["governance_failure"] >= 0.9
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "So far no 'significant weaknesses' have been found in its value for money arrangements.",
+        "Its children's services were rated good, two years after an 'inadequate' rating.",
+        "Commissioners sent in three years ago will be gone by the end of the month.",
+        "Ministers will hand back powers to the council after an extended intervention period.",
+    ],
+)
+def test_what_ends_or_is_denied_is_not_a_governance_failure(sentence: str) -> None:
+    adjusted, names = apply_rules(
+        sentence, {**dict.fromkeys(LABELS, 0.1), "governance_failure": 0.9}
+    )
+    assert not [n for n in names if not n.startswith("cap:")]
+    assert adjusted["governance_failure"] <= 0.9
+
+
+def test_an_extended_intervention_is_not_capped() -> None:
+    adjusted, names = apply_rules(
+        "The intervention at Fernley Council has been extended for another year.",
+        {**dict.fromkeys(LABELS, 0.1), "governance_failure": 0.9},
+    )
+    assert adjusted["governance_failure"] == 0.9 and names == []
+
+
 def test_sentence_splitting() -> None:
     assert split_sentences("Cllr. Smith spoke. The £1.5m gap widened.\nHeadline") == [
         "Cllr. Smith spoke.",
