@@ -217,6 +217,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             raise HTTPException(403, "the form has expired; reload the page and try again")
 
     def audit(request: Request, action: str, target: str = "", **detail: Any) -> None:
+        # written before the answer leaves, in its own short transaction: who saw which
+        # council's intelligence is a record that must survive a crash, so it is not
+        # buffered (bench/api.py measures the cost with it in place)
         user = user_of(request)
         st().access.audit(user.name, request.state.via, action, target, **detail)
 
