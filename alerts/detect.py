@@ -22,7 +22,10 @@ Rules, over the last ``combine_days``:
 * **corroborated**: elevated, with one signal reported independently (stories that
   started at different outlets, or came from different kinds of source: press, committee
   papers, council news);
-* **burst**: the last ``window_days`` elevated against the same baseline;
+* **burst**: the last ``window_days`` elevated against the same baseline, with at least
+  ``burst_min_stories`` stories (one more than elsewhere: in a single week, three stray
+  items, or two and one the classifier tagged wrongly, happen by chance across hundreds
+  of councils);
 * **formal_event**: a statutory event (section 114, commissioners, best value notice,
   report in the public interest...) with a second story or a second outlet behind it.
 
@@ -61,6 +64,7 @@ class DetectionSettings:
     baseline_days: int = 180
     combine_days: int = 90
     min_stories: int = 3
+    burst_min_stories: int = 4
     strong_score: float = 0.8
     sensitivity: float = 3.0
     prior_days: float = 90.0  # how much the national rate counts, in days of history
@@ -203,7 +207,7 @@ def assess(
     elevated = elevated and len(combine) >= s_.min_stories
     recent_mass = sum(weight(s) for s in recent)
     burst, burst_threshold = _elevated(recent_mass, rate * s_.window_days, s_.sensitivity)
-    burst = burst and len(recent) >= s_.min_stories
+    burst = burst and len(recent) >= max(s_.min_stories, s_.burst_min_stories)
 
     label_counts = Counter(label for s in combine for label in s.labels)
     corroborated = _corroborated(combine, elevated)

@@ -22,6 +22,7 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -77,12 +78,20 @@ def generate(seed: int, stray_per_year: int) -> tuple[list[dict], dict[str, date
     crisis = {gss: START + timedelta(days=rng.randint(150, 330)) for gss in chosen[:5]}
     rows: list[dict] = []
 
-    def add(gss: str, day: date, template: str, outlets: int = 1, first_outlet: int = 0) -> None:
+    def add(
+        gss: str,
+        day: date,
+        template: str,
+        outlets: int = 1,
+        first_outlet: int = 0,
+        kind: str = "routine",
+    ) -> None:
         text = fill(template, rng)
         for o in range(first_outlet, first_outlet + outlets):
             rows.append(
                 {
                     "id": f"{gss}-{len(rows)}",
+                    "kind": kind,
                     "text": text,
                     "councils": [gss],
                     "date": (day + timedelta(days=o % 2)).isoformat(),
@@ -102,6 +111,7 @@ def generate(seed: int, stray_per_year: int) -> tuple[list[dict], dict[str, date
                 START + timedelta(days=rng.randint(0, 364)),
                 template,
                 first_outlet=rng.randint(0, 9),
+                kind="stray",
             )
     for gss, peak in crisis.items():
         main = rng.choice(["financial_distress", "governance_failure"])
@@ -155,6 +165,15 @@ def main() -> None:
         f"other councils that ever alerted: {len(others)}/45 (aim <= 2)"
         + (": " + ", ".join(f"{names[g]} ({first[g]})" for g in others) if others else "")
     )
+    kinds = {r["id"]: r.get("kind", "") for r in rows}
+    for alert in result.alerts:
+        if alert["gss"] not in crisis:
+            made_of = Counter(kinds.get(i, "?") for i in alert["items"])
+            print(
+                f"    {names[alert['gss']][:40]:40s} {alert['opened']} {alert['severity']:8s} "
+                f"rules {','.join(alert['rules'])}; items: "
+                + ", ".join(f"{n} {k}" for k, n in made_of.most_common())
+            )
     _eval_replay(settings)
 
 

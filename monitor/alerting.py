@@ -46,6 +46,7 @@ def detection_settings(settings: Settings) -> DetectionSettings:
         baseline_days=a.baseline_days,
         combine_days=a.combine_days,
         min_stories=a.min_stories,
+        burst_min_stories=a.burst_min_stories,
         strong_score=a.strong_score,
         sensitivity=a.sensitivity,
     )

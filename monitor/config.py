@@ -184,6 +184,12 @@ class AlertSettings:
         "councils, stray items).",
         min=1,
     )
+    burst_min_stories: int = _opt(
+        4,
+        "Unique stories in the recent window needed for a burst alone to fire (at least "
+        "min_stories).",
+        min=1,
+    )
     strong_score: float = _opt(
         0.8, "At least one contributing story must carry a signal this probable.", min=0.0
     )

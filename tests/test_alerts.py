@@ -115,6 +115,17 @@ def test_burst_against_own_baseline() -> None:
     assert a is not None and "burst" in a.rules
 
 
+def test_a_burst_needs_more_than_three_stories_in_its_week() -> None:
+    # three single-outlet stories in one week, one signal, no history: chance across
+    # hundreds of councils (stray items, or a routine item tagged wrongly), not a burst;
+    # over the combine period the same three still count as elevated and corroborated
+    three = [story(i, 1 + i, ("financial_distress",), (f"o{i}",)) for i in range(3)]
+    a = assess(three, NOW, DetectionSettings())
+    assert a is None or "burst" not in a.rules
+    looser = assess(three, NOW, DetectionSettings(burst_min_stories=3))
+    assert looser is not None and "burst" in looser.rules
+
+
 def test_lifecycle() -> None:
     a = assess(
         [
