@@ -290,24 +290,24 @@ class Linker:
                     out.setdefault(f"{slug}.gov.uk", c.gss)
         return out
 
-    def _outlet_council(self, url: str | None) -> str | None:
+    # -- evidence -------------------------------------------------------------------------
+    @staticmethod
+    def _by_host(url: str | None, table: dict[str, str], min_dots: int) -> str | None:
+        """The council of the URL's host or of its nearest parent domain in ``table``
+        (``democracy.leeds.gov.uk`` -> ``leeds.gov.uk``), never above ``min_dots`` dots."""
         host = (urlsplit(url).hostname or "").lower() if url else ""
         host = host.removeprefix("www.")
-        while host.count(".") >= 1:
-            if host in self.outlets:
-                return self.outlets[host]
+        while host.count(".") >= min_dots:
+            if host in table:
+                return table[host]
             host = host.split(".", 1)[1]
         return None
 
-    # -- evidence -------------------------------------------------------------------------
     def _url_council(self, url: str | None) -> str | None:
-        host = (urlsplit(url).hostname or "").lower() if url else ""
-        host = host.removeprefix("www.")
-        while host.count(".") >= 2:
-            if host in self.domains:
-                return self.domains[host]
-            host = host.split(".", 1)[1]
-        return None
+        return self._by_host(url, self.domains, 2)
+
+    def _outlet_council(self, url: str | None) -> str | None:
+        return self._by_host(url, self.outlets, 1)
 
     def _matches(self, text: str) -> list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]:
         """Longest non-overlapping name matches: (start, end, name, ((gss, strong)...)) with

@@ -240,20 +240,10 @@ class SourceRepo:
         )
 
     def state(self, source_id: str) -> SourceState:
-        with self.db.read() as conn:
-            row = conn.execute(
-                sa.select(S.c.etag, S.c.last_modified, S.c.body_hash, S.c.state_extra).where(
-                    S.c.id == source_id
-                )
-            ).first()
-        if row is None:
+        found = self.states([source_id]).get(source_id)
+        if found is None:
             raise ConfigError(f"no source with id {source_id!r}", key="sources.id")
-        return SourceState(
-            etag=row.etag,
-            last_modified=row.last_modified,
-            body_hash=row.body_hash,
-            extra=dict(row.state_extra or {}),
-        )
+        return found
 
     def states(self, source_ids: list[str]) -> dict[str, SourceState]:
         """The validators of many sources in a few queries (a poll of thousands of
