@@ -18,7 +18,10 @@ Council after), and a council abolished by the item's date is linked as the form
 with its successors noted.  The councils named in the headline or first sentence are
 *primary*; the others are *mentioned*.
 
-Last, when nothing in the text or the URL names a council, a local outlet whose patch is
+When nothing in the text or the URL names a council, the towns and districts it names
+(``monitor/register/places.csv``: Swanage is in Dorset, Caldicot in Monmouthshire) point
+to their council at low confidence; a town in a two-tier area means its district, or its
+county when the text speaks of "the county council".  Last, a local outlet whose patch is
 a single council (``monitor/register/outlets.csv``: Inside Croydon, the Rotherham
 Advertiser...) makes that council primary at low confidence: local papers often write
 "the council" and never say which.
@@ -27,7 +30,7 @@ Advertiser...) makes that council primary at low confidence: local papers often 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -189,6 +192,8 @@ AMBIGUOUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
 WEAK_CONFIDENCE = 0.55
 URL_WORDS_CONFIDENCE = 0.45
 OUTLET_CONFIDENCE = 0.4
+PLACE_CONFIDENCE = 0.35
+URL_PLACE_CONFIDENCE = 0.3
 _NATIONAL_SECTION = re.compile(r"/(uk-news|national|world|politics/uk|business/national)(/|$)")
 STRONG_CONFIDENCE = 0.95
 
@@ -216,7 +221,7 @@ class Link:
     name: str
     role: str  # primary | mentioned
     confidence: float
-    method: str  # source | url | text | outlet
+    method: str  # source | url | text | place | outlet
     former: bool = False
     successors: tuple[str, ...] = ()
 
@@ -250,7 +255,12 @@ def _is_strong(name: str) -> bool:
 class Linker:
     """Build once from the register (a few hundred milliseconds), then link many items."""
 
-    def __init__(self, councils: Iterable[Council], outlets: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        councils: Iterable[Council],
+        outlets: dict[str, str] | None = None,
+        places: dict[str, list[str]] | None = None,
+    ) -> None:
         self.councils = {c.gss: c for c in councils}
         self.outlets = {d: g for d, g in (outlets or {}).items() if g in self.councils}
         self.automaton = ahocorasick.Automaton()
@@ -269,6 +279,42 @@ class Linker:
             self.automaton.add_word(f" {name} ", (name, tuple(gss_map.items())))
         self.automaton.make_automaton()
         self.domains = self._domains()
+        self.places = self._place_automaton(places or {}, entries)
+
+    def _place_automaton(
+        self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
+    ) -> ahocorasick.Automaton | None:
+        """Town -> the councils it has belonged to (today's first), leaving out towns that
+        are a council's own name (the main automaton reads those) and towns that two
+        current councils share (Gillingham: Medway or Dorset), which say nothing alone."""
+        owners: dict[str, set[str]] = {}
+        for gss, names in places.items():
+            if gss not in self.councils:
+                continue
+            for raw in names:
+                name = normalise_name(raw)
+                if len(name) >= 3 and name not in council_names and name not in AMBIGUOUS:
+                    owners.setdefault(name, set()).add(gss)
+        automaton = ahocorasick.Automaton()
+        for name, gss_set in owners.items():
+            ordered = sorted(gss_set, key=lambda g: (not self.councils[g].current, g))
+            if sum(self.councils[g].current for g in ordered) == 1:
+                automaton.add_word(f" {name} ", (name, tuple(ordered)))
+        if len(automaton) == 0:
+            return None
+        automaton.make_automaton()
+        return automaton
+
+    def _place_owner(self, owners: tuple[str, ...], when: date | None) -> str | None:
+        """The council a town belonged to on the item's date (Brackley: South
+        Northamptonshire before April 2021, West Northamptonshire since); today's when
+        the item is undated."""
+        if when is None:
+            return owners[0]
+        valid = [g for g in owners if self._valid(g, when)]
+        if len(valid) == 1:
+            return valid[0]
+        return owners[0] if not valid else None
 
     def _domains(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -413,13 +459,18 @@ class Linker:
         url_gss = self._url_council(url)
         if url_gss:
             add(url_gss, 0.9, True, "url")
-        url_words = self._url_words(url) if url and not url_gss else set()
+        url_words, url_places = (
+            self._url_words(url, when) if url and not url_gss else (set(), set())
+        )
         body = f"{title}. {text}" if title and title.strip() not in text else text
         cased = " " + _prepare(body) + " "
         norm = cased.lower()
         lede_end = self._lede_end(body, cased)
         sport = bool(SPORT_WORDS.search(body))
+        spans = self._place_spans(norm, when)
         for start, end, name, gss_map in self._matches(norm):
+            if spans and self._inside_place(spans, start, end):
+                continue
             context = norm[max(0, start - 80) : end + 80]
             cued = name in AMBIGUOUS and any(
                 cue in context for _, cues in AMBIGUOUS[name] for cue in cues
@@ -435,6 +486,12 @@ class Linker:
             for gss in url_words:
                 if self._valid(gss, when) or when is None:
                     add(gss, URL_WORDS_CONFIDENCE, True, "url")
+        if not candidates and spans:
+            self._add_places(spans, norm, cased, lede_end, sport, when, add)
+        if not candidates and not _NATIONAL_SECTION.search(urlsplit(url or "").path):
+            # a local paper's address names the town ("/news/leiston-leisure-centre-...")
+            for gss in url_places:
+                add(gss, URL_PLACE_CONFIDENCE, True, "place")
         if not candidates and not _NATIONAL_SECTION.search(urlsplit(url or "").path):
             # a local outlet's own patch, only when nothing at all names a council (its
             # syndicated national pages are about somewhere else)
@@ -443,8 +500,54 @@ class Linker:
                 add(outlet, OUTLET_CONFIDENCE, True, "outlet")
         return self._roles(candidates, when)
 
-    def _url_words(self, url: str) -> set[str]:
-        """Councils whose full short name appears as words of the URL's host or path."""
+    def _place_spans(self, norm: str, when: date | None) -> list[tuple[int, int, str]]:
+        """Longest non-overlapping town names: (start, end, gss) in the padded text."""
+        if self.places is None:
+            return []
+        found = []
+        for last, (name, owners) in self.places.iter(norm):
+            found.append((last + 1 - len(name) - 2, last + 1, owners))
+        found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+        taken: list[tuple[int, int, str]] = []
+        for start, end, owners in found:
+            if any(start < t_end - 1 and t_start < end - 1 for t_start, t_end, _ in taken):
+                continue
+            gss = self._place_owner(owners, when)
+            if gss is not None:
+                taken.append((start, end, gss))
+        return taken
+
+    @staticmethod
+    def _inside_place(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
+        """A council's bare name inside a longer town name ("High Wycombe", "Sutton-in-
+        Ashfield", "Bury St Edmunds") is the town, not that council."""
+        return any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+
+    def _add_places(
+        self,
+        spans: list[tuple[int, int, str]],
+        norm: str,
+        cased: str,
+        lede_end: int,
+        sport: bool,
+        when: date | None,
+        add: Callable[[str, float, bool, str], None],
+    ) -> None:
+        """Towns named in the text vote for their council, each passing the same checks
+        as a bare council name: capitalised, not a person, not a club, not abroad."""
+        county = "county council" in norm
+        for start, end, gss in spans:
+            if not self._bare_mention_ok(cased, start, end, sport):
+                continue
+            parent = self.councils[gss].parent_gss
+            if county and parent in self.councils:
+                gss = parent  # "the county council" of a two-tier town
+            add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
+
+    def _url_words(self, url: str, when: date | None) -> tuple[set[str], set[str]]:
+        """Councils whose full short name appears as words of the URL's host or path
+        (the longest name wins: "north-norfolk" is North Norfolk, not also Norfolk), and
+        the councils of the towns its path names."""
         parts = urlsplit(url)
         words = (
             " "
@@ -452,13 +555,17 @@ class Linker:
             + " "
         )
         found: set[str] = set()
-        for _last, (name, gss_map) in self.automaton.iter(words):
+        spans = self._place_spans(words, when)
+        for start, end, name, gss_map in self._matches(words):
             if name in AMBIGUOUS or " " in name and len(name) < 8:
+                continue
+            if spans and self._inside_place(spans, start, end):
                 continue
             current = [g for g, _ in gss_map if self.councils[g].current]
             if len(current) == 1:
                 found.add(current[0])
-        return found
+        path_from = len(" ".join(re.split(r"[^a-z0-9]+", (parts.hostname or "").lower()))) + 1
+        return found, {gss for start, _, gss in spans if start >= path_from}
 
     @staticmethod
     def _lede_end(body: str, cased: str) -> int:
@@ -487,7 +594,9 @@ class Linker:
                 or s >= top - 0.05
             )
             former = c.end_date is not None and (when is None or when >= c.end_date)
-            method = next(m for m in ("source", "url", "text", "outlet") if m in cand.methods)
+            method = next(
+                m for m in ("source", "url", "text", "place", "outlet") if m in cand.methods
+            )
             links.append(
                 Link(
                     gss=c.gss,

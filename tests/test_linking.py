@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from models.linking import Linker
-from monitor.register import load_outlets, load_register
+from monitor.register import load_outlets, load_places, load_register
 
-LINKER = Linker(load_register().councils, load_outlets())
+LINKER = Linker(load_register().councils, load_outlets(), load_places())
 
 
 def links(text: str, **kw: object) -> list[tuple[str, str]]:
@@ -67,7 +67,6 @@ def test_bare_place_name_links_with_lower_confidence() -> None:
         "The mayor of New York announced new subway funding.",
         "Cllr Hastings said the plan was sensible.",
         "Angus Robertson visited the exhibition.",
-        "Bury St Edmunds market reopens after refurbishment.",
         "Perth, Western Australia, elects its councillors.",
         "She spent the evening reading about local history.",
         "Harry Kane scored twice for England.",
@@ -156,3 +155,70 @@ def test_outlet_register_names_current_councils() -> None:
 
 def test_combined_authorities_are_not_linked_as_councils() -> None:
     assert links("The West Midlands Combined Authority mayor announced bus funding.") == []
+
+
+def only(text: str, **kw: object) -> tuple[str, str, str]:
+    [link] = LINKER.link(text, **kw)  # type: ignore[arg-type]
+    return link.gss, link.role, link.method
+
+
+def test_a_town_names_its_council_when_no_council_is_named() -> None:
+    assert only("Swanage library will close for six weeks while the roof is mended.") == (
+        "E06000059",
+        "primary",
+        "place",
+    )
+    assert only("A new leisure centre has opened in Caldicot.")[0] == "W06000021"
+    # low confidence: a town is weaker evidence than a council's name
+    [link] = LINKER.link("Plans for Rushden's market square were approved.")
+    assert link.confidence < 0.4
+    # a council named anywhere wins over the towns
+    assert links("Swanage residents wrote to Wiltshire Council about the bypass.") == [
+        ("E06000054", "primary")
+    ]
+
+
+def test_a_town_means_the_council_of_its_day() -> None:
+    text = "The new swimming pool in Brackley opened on Monday."
+    assert only(text, when=date(2018, 11, 16))[0] == "E07000155"  # South Northamptonshire
+    assert only(text, when=date(2022, 5, 1))[0] == "E06000062"  # West Northamptonshire
+    assert only(text)[0] == "E06000062"  # undated: today's council
+
+
+def test_a_two_tier_town_means_the_county_when_the_county_council_acts() -> None:
+    assert only("Potholes in Swanley will be filled this week.")[0] == "E07000111"
+    assert only("The county council will fill potholes in Swanley this week.")[0] == ("E10000016")
+
+
+def test_a_council_name_inside_a_longer_town_is_the_town() -> None:
+    assert only("Traders in High Wycombe fear the car park charges.")[0] == "E06000060"
+    assert only("Sutton-in-Ashfield town centre is to get new benches.")[0] == "E07000170"
+    # the town of West Suffolk, never Bury (Greater Manchester)
+    assert only("Bury St Edmunds market reopens after refurbishment.")[0] == "E07000245"
+
+
+def test_towns_that_mean_two_councils_or_a_person_do_not_link() -> None:
+    assert LINKER.link("Gillingham high street will be pedestrianised.") == []  # Medway/Dorset
+    assert LINKER.link("Blackwood residents object to the quarry.") == []  # Caerphilly/S Lanarks
+    assert LINKER.link("Cllr Ripon said the vote was wrong.") == []
+    assert LINKER.link("The Ellesmere Port name is used in Canada too, says Tom Morpeth.") != []
+
+
+def test_a_town_in_a_local_papers_address_is_the_last_resort() -> None:
+    url = "https://www.example-news.co.uk/news/leiston-leisure-centre-opens-1234"
+    assert only("A £4m project has been completed.", url=url, when=date(2022, 1, 1)) == (
+        "E07000244",
+        "primary",
+        "place",
+    )
+    # the host is the outlet's name, not a town
+    assert LINKER.link("A £4m project has been completed.", url="https://leek.example/x") == []
+
+
+def test_url_words_take_the_longest_council_name() -> None:
+    url = "https://www.example.org/2021/12/north-norfolk-stalham-by-election"
+    assert [lk.gss for lk in LINKER.link("Results are in.", url=url)] == ["E07000147"]
+
+
+def test_city_of_is_no_council() -> None:
+    assert LINKER.link("The City of Culture bid was launched on Monday.") == []

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from monitor.register import load_register
+from monitor.register import load_places, load_register
 
 REG = load_register()
 
@@ -92,3 +92,20 @@ def test_typo_gets_suggestions() -> None:
 def test_every_council_has_press_aliases() -> None:
     for c in REG.current():
         assert f"{c.short_name} Council" in c.aliases or c.name == f"{c.short_name} Council"
+
+
+def test_no_alias_is_only_generic_words() -> None:
+    # "Kingston upon Hull, City of" once gave Hull the alias "City of", which matched
+    # every "City of ..." in the press
+    generic = {"the", "city", "county", "of", "and", "borough", "council"}
+    for c in REG.councils:
+        for alias in c.aliases:
+            assert set(alias.lower().split()) - generic, (c.name, alias)
+
+
+def test_every_current_council_has_a_places_row_and_every_row_a_council() -> None:
+    places = load_places()
+    current = {c.gss for c in REG.current()}
+    assert current <= set(places)
+    assert set(places) <= {c.gss for c in REG.councils if c.principal}
+    assert sum(len(names) for gss, names in places.items() if gss in current) > 1500

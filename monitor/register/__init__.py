@@ -16,11 +16,14 @@ from rapidfuzz import fuzz, process
 
 from monitor.types import Council
 
-__all__ = ["Register", "load_outlets", "load_register"]
+__all__ = ["Register", "load_outlets", "load_places", "load_register"]
 
 REGISTER_FILE = Path(__file__).with_name("councils.json")
 #: local news outlets whose patch is one council (hand-kept: domain, GSS, council, note)
 OUTLETS_FILE = Path(__file__).with_name("outlets.csv")
+#: towns and districts inside each current principal council (hand-kept: GSS, council,
+#: places separated by ";"), for items that name a town and never its council
+PLACES_FILE = Path(__file__).with_name("places.csv")
 _GSS_RE = re.compile(r"^[ENSWK]\d{8}$|^95[A-Z]$", re.IGNORECASE)
 
 
@@ -116,3 +119,13 @@ def load_outlets(path: Path = OUTLETS_FILE) -> dict[str, str]:
     """Domain (without ``www.``) -> the GSS code of the one council a local outlet covers."""
     with path.open(encoding="utf-8", newline="") as fh:
         return {row["domain"].lower(): row["gss"] for row in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=1)
+def load_places(path: Path = PLACES_FILE) -> dict[str, list[str]]:
+    """GSS code -> the towns and districts of that council that the press names."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["gss"]: [p.strip() for p in row["places"].split(";") if p.strip()]
+            for row in csv.DictReader(fh)
+        }

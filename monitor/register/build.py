@@ -110,14 +110,20 @@ def press_forms(official: str, short: str, type_code: str) -> list[str]:
     return forms
 
 
+# "Kingston upon Hull, City of" is one name; split on its comma, "City of" would name
+# nothing in particular (and match every "City of ..." in the press)
+_GENERIC_ONLY = re.compile(r"(?i)^(the|city|county|of|and|borough|council|\s)*$")
+
+
 def _dedupe(names: list[str], exclude: set[str]) -> list[str]:
-    """Unique names, case-insensitively; a cased spelling wins over an all-lowercase one."""
+    """Unique names, case-insensitively; a cased spelling wins over an all-lowercase one;
+    fragments made only of generic words are dropped."""
     excluded = {n.casefold() for n in exclude}
     kept: dict[str, str] = {}
     for name in names:
         name = _clean(name)
         key = name.casefold()
-        if not name or key in excluded:
+        if not name or key in excluded or _GENERIC_ONLY.match(name):
             continue
         if key not in kept or (kept[key] == kept[key].lower() and name != name.lower()):
             kept[key] = name
