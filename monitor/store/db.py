@@ -58,6 +58,15 @@ class Database:
                 connect_args={"connect_timeout": 10},
             )
 
+            @event.listens_for(self.engine, "connect")
+            def _no_jit(dbapi_conn: Any, _record: Any) -> None:
+                # PostgreSQL compiles a query to machine code once its estimated cost
+                # passes jit_above_cost; for our short lookups over a large table that
+                # compilation (40-90 ms) is most of the time a search takes
+                with dbapi_conn.cursor() as cur:
+                    cur.execute("SET jit = off")
+                dbapi_conn.commit()
+
     @property
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
