@@ -321,6 +321,56 @@ CAPS: tuple[Cap, ...] = (
         0.3,
         unless=_re(r"\binadequate\b(?![^.]{0,30}\bto\b)"),
     ),
+    # DOMAIN.md: "defections that leave control unchanged" are routine politics; a
+    # defection sentence counts only when it speaks of majority or control
+    Cap(
+        "defection_no_control",
+        "political_instability",
+        _re(
+            r"\bdefect\w*|\b(switch(es|ed)?|cross(es|ed|ing)?) (the floor|sides|parties)\b|"
+            r"\bchange[sd]? (parties|party|allegiance)\b|"
+            r"\bjoin(s|ed)? (the )?(Conservatives|Labour|Liberal Democrats|Lib Dems|"
+            r"Reform( UK)?|Greens?|Green Party|SNP|Plaid( Cymru)?|Independents?)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(lose|loses|lost|losing|give|gives|gave|giving|hand\w*|win|wins|won|gain\w*|"
+            r"regain\w*|take|takes|took|wipe\w*|cost\w*|overall)\b[^.,;]{0,20}\b(majority|control)\b|"
+            r"\b(balance of power|hung|no overall control|minority administration|coalition|"
+            r"casting vote|kingmaker|ousted|toppl\w*|collaps\w*|no confidence)\b"
+        ),
+    ),
+    # a leader sharing out portfolios is routine; a reshuffle forced by a row is not
+    Cap(
+        "cabinet_reshuffle",
+        "political_instability",
+        _re(
+            r"\breshuffle\b|\b(joins?|joined|appointed to|promoted to) (the |his |her )?"
+            r"cabinet\b|\bnew (cabinet member|portfolio holder)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(sack\w*|ousted|no confidence|resign\w*|rebel\w*|row|split|coup|challenge|"
+            r"crisis|infighting|walk\w* out|quit\w*)\b"
+        ),
+    ),
+    # DOMAIN.md: spending on services is not distress unless the money is short
+    Cap(
+        "service_investment",
+        "financial_distress",
+        _re(
+            r"\b(invest\w*|to spend|spend(s|ing)? (nearly |almost |over |more than )?£|"
+            r"allocat\w*|boost|million[- ]pound)\b[^.]{0,80}\b(roads?|potholes?|schools?|"
+            r"parks?|leisure|housing|regeneration|librar(y|ies)|play ?areas?|town centre|"
+            r"homes|pavements?|flood defences)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(gap|over-?spen\w*|deficit|shortfall|cuts?|freeze|s\.?114|section 114|debt|"
+            r"bankrupt\w*|reserves|savings|pressures?|black hole|loss(es)?|crisis|overrun\w*|"
+            r"borrow\w*|exceptional financial support|capitalisation|unaffordable)\b"
+        ),
+    ),
     Cap(
         "ceremonial",
         "political_instability",

@@ -11,7 +11,7 @@ import pytest
 from models.classifier import Classifier
 from models.dataset import load_lines
 from models.evaluate import KeywordBaseline, evaluate
-from models.labels import LABELS
+from models.labels import LABELS, LETTERS
 from models.rules import apply_rules
 from models.sentences import split_sentences
 from models.train import ARTIFACTS, TrainConfig, is_current, split
@@ -176,6 +176,29 @@ def test_an_extended_intervention_is_not_capped() -> None:
         {**dict.fromkeys(LABELS, 0.1), "governance_failure": 0.9},
     )
     assert adjusted["governance_failure"] == 0.9 and names == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label", "capped"),
+    [
+        # DOMAIN.md: defections that leave control unchanged are routine politics
+        ("A Fernley councillor has defected from Labour to the Greens.", "P", True),
+        ("Two councillors switched sides, but the administration keeps its majority.", "P", True),
+        ("The defection of two councillors costs Labour its majority.", "P", False),
+        ("A councillor's defection leaves Fernley Council in no overall control.", "P", False),
+        ("Cllr Smith has joined the Conservatives after a year as an independent.", "P", True),
+        # a leader sharing out portfolios, unless a row forced the reshuffle
+        ("The leader of Fernley Council has announced a cabinet reshuffle.", "P", True),
+        ("Two cabinet members were sacked in a reshuffle after the budget rebellion.", "P", False),
+        # spending on services is not distress unless the money is short
+        ("The council will spend nearly £8m over five years fixing potholes and roads.", "F", True),
+        ("The council will invest £2m in its parks despite a £10m budget gap.", "F", False),
+    ],
+)
+def test_routine_politics_and_spending_are_capped(sentence: str, label: str, capped: bool) -> None:
+    name = LETTERS[label]
+    adjusted, names = apply_rules(sentence, {**dict.fromkeys(LABELS, 0.1), name: 0.9})
+    assert (adjusted[name] <= 0.3) is capped, names
 
 
 def test_sentence_splitting() -> None:
