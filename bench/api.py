@@ -97,13 +97,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--order", choices=["arrival", "random"], default="arrival")
     args = parser.parse_args()
     if args.backend == "sqlite":
-        url = f"sqlite:///{args.cache_dir / f'search-{args.items}.db'}"
+        url = f"sqlite:///{args.cache_dir / f'search-{args.items}-{args.order}.db'}"
     else:
         url = (
             sa.make_url(args.postgres)
-            .update_query_dict({"options": f"-csearch_path=bench_search_{args.items}"})
+            .update_query_dict({"options": f"-csearch_path=bench_search_{args.items}_{args.order}"})
             .render_as_string(hide_password=False)
         )
     settings = load_settings(None, env={}, use_default_file=False).replace(

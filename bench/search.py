@@ -11,7 +11,14 @@ with a 90-day date filter and with both, and prints p50/p95 latency.  Baseline i
 same run: a LIKE scan (`title LIKE '%w%' OR text LIKE '%w%'`, newest first) on the same
 data.
 
+Items are stored in the order a crawler stores them (``--order arrival``, the default):
+by the time they were fetched, which is a little after publication for most (up to two
+days) and long after it for one in ten (a feed's first poll, a committee archive: up to
+180 days).  ``--order random`` stores them in no relation to their dates, the worst case
+for PostgreSQL, whose table is read in date order through an index.
+
     python bench/search.py [--items 1000000] [--backend sqlite|postgresql]
+                           [--order arrival|random]
 """
 
 from __future__ import annotations
@@ -74,8 +81,22 @@ def vocabulary(size: int, rng: np.random.Generator) -> list[str]:
     return sorted(words)
 
 
-def build(store: Store, n_items: int, seed: int = 7) -> None:
+def arrival_offsets(n_items: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(seconds before END published, seconds before END fetched), in fetch order."""
+    published = rng.integers(0, SPAN_DAYS * 86400, n_items)
+    late = rng.random(n_items) < 0.1
+    delay = np.where(
+        late, rng.integers(0, 180 * 86400, n_items), rng.integers(0, 2 * 86400, n_items)
+    )
+    fetched = np.maximum(published - delay, 0)
+    order = np.argsort(-fetched, kind="stable")  # oldest fetch first
+    return published[order], fetched[order]
+
+
+def build(store: Store, n_items: int, seed: int = 7, order: str = "arrival") -> None:
     rng = np.random.default_rng(seed)
+    if order == "arrival":
+        all_published, all_fetched = arrival_offsets(n_items, np.random.default_rng(seed + 1))
     vocab = vocabulary(30000, rng)
     ranks = np.arange(1, len(vocab) + 1)
     probs = 1.0 / ranks**1.07
@@ -91,7 +112,14 @@ def build(store: Store, n_items: int, seed: int = 7) -> None:
     for start in range(0, n_items, batch):
         n = min(batch, n_items - start)
         words = rng.choice(len(vocab), size=(n, 90), p=probs)
-        offsets = rng.integers(0, SPAN_DAYS * 86400, n)
+        if order == "arrival":
+            offsets, fetched_offsets = (
+                all_published[start : start + n],
+                all_fetched[start : start + n],
+            )
+        else:
+            offsets = rng.integers(0, SPAN_DAYS * 86400, n)
+            fetched_offsets = offsets
         council_idx = rng.choice(len(councils), size=n, p=c_probs)
         kinds = rng.integers(0, 3, n)
         items, links = [], []
@@ -100,6 +128,7 @@ def build(store: Store, n_items: int, seed: int = 7) -> None:
             title = " ".join(vocab[w] for w in words[i, :8])
             text = " ".join(vocab[w] for w in words[i, 8:])
             published = END - timedelta(seconds=int(offsets[i]))
+            fetched = END - timedelta(seconds=int(fetched_offsets[i]))
             gss, kind = councils[int(council_idx[i])], KINDS[int(kinds[i])]
             url = f"https://s{item_id % 20}.example/{item_id}"
             items.append(
@@ -115,7 +144,7 @@ def build(store: Store, n_items: int, seed: int = 7) -> None:
                     "kind": kind,
                     "published_at": published,
                     "published_estimated": False,
-                    "fetched_at": published,
+                    "fetched_at": fetched,
                     "updated_at": None,
                     "version": 1,
                     "content_hash": content_hash(title, text),
@@ -230,13 +259,14 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg://127.0.0.1:5432/test")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/cm-search-bench"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--order", choices=["arrival", "random"], default="arrival")
     args = parser.parse_args()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     base = load_settings(None, env={}, use_default_file=False)
     if args.backend == "sqlite":
-        url = f"sqlite:///{args.cache_dir / f'search-{args.items}.db'}"
+        url = f"sqlite:///{args.cache_dir / f'search-{args.items}-{args.order}.db'}"
     else:
-        schema = f"bench_search_{args.items}"
+        schema = f"bench_search_{args.items}_{args.order}"
         admin = sa.create_engine(args.postgres)
         with admin.begin() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -250,14 +280,14 @@ def main() -> None:
     store.init()
     if store.items.count() < args.items:
         print(f"building {args.items:,} items ({args.backend}); cached for later runs")
-        build(store, args.items)
+        build(store, args.items, order=args.order)
     rng = np.random.default_rng(1)
     terms = pick_terms(store, vocabulary(30000, np.random.default_rng(7))[::37])
     councils = ["E08000025", "E06000047", "E09000008", "E07000217", "S12000049"]
     since = END - timedelta(days=90)
     print(flush=True)
     print(
-        f"{store.items.count():,} items on {args.backend}; terms: "
+        f"{store.items.count():,} items on {args.backend}, stored in {args.order} order; terms: "
         + ", ".join(f"{k}={v[:2]}" for k, v in terms.items())
     )
     print(

@@ -248,6 +248,30 @@ def test_search_filters(corpus: Store) -> None:
     }
 
 
+@pytest.mark.parametrize("cap", [1, 2, 100])
+def test_search_filters_give_the_same_answer_on_every_plan(
+    corpus: Store, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL collects a word's matches from the text index when they are few (under
+    # the cap) and walks the date index otherwise; both must give the same filtered page
+    from monitor.store import search as search_module
+
+    monkeypatch.setattr(search_module, "PG_EXACT_CAP", cap)
+    window = search(corpus, "budget", since=T0 + timedelta(days=2), until=T0 + timedelta(days=8))
+    assert {h.title for h in window} == {
+        "Cotswold budget approved",
+        "Budgets under pressure across England",
+    }
+    assert [h.title for h in search(corpus, "budget", kind="press")] == [
+        "Budgets under pressure across England"
+    ]
+    assert search(corpus, "budget", since=T0 + timedelta(days=400)) == []
+    assert [h.title for h in search(corpus, "budget")][:2] == [
+        "Section 114 warning",
+        "Budgets under pressure across England",
+    ]
+
+
 def test_search_syntax(corpus: Store) -> None:
     assert [h.title for h in search(corpus, '"section 114"')] == ["Section 114 warning"]
     assert {h.title for h in search(corpus, "budget -council")} == {"Section 114 warning"}

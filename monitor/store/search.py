@@ -191,7 +191,7 @@ class Search:
                 params,
             ).all()
         else:
-            ids = self._pg_newest(conn, cond, params)
+            ids = self._pg_newest(conn, where[0], where[1:], params)
         if not ids:
             return []
         scores = {r.id: getattr(r, "score", None) for r in ids}
@@ -210,29 +210,48 @@ class Search:
         return [(by_id[i], by_id[i].snippet, scores[i]) for i in scores if i in by_id]
 
     @staticmethod
-    def _pg_newest(conn: Connection, cond: str, params: dict[str, Any]) -> list[Any]:
+    def _pg_newest(
+        conn: Connection, match: str, filters: list[str], params: dict[str, Any]
+    ) -> list[Any]:
+        """The planner is asked how many items match the words alone.  Too many to collect
+        (more than ``PG_EXACT_CAP``): walk the date index backwards, fast precisely because
+        matches are dense.  Otherwise collect the matches from the text index and filter
+        and sort those: a date or kind filter applied inside that step would make the
+        planner intersect the text index with a bitmap of every item in the date range."""
+        cond = " AND ".join([match, *filters])
         ordered = (
             f"SELECT i.id FROM item i WHERE {cond} "
             f"ORDER BY i.published_at DESC, i.id DESC LIMIT :limit OFFSET :offset"
         )
         plan = conn.execute(
-            sa.text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM item i WHERE {cond}"), params
+            sa.text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM item i WHERE {match}"), params
         ).scalar_one()
         plan = json.loads(plan) if isinstance(plan, str) else plan
         if plan[0]["Plan"]["Plan Rows"] > PG_EXACT_CAP:
             return list(conn.execute(sa.text(ordered), params).all())
+        outer = (" WHERE " + " AND ".join(filters)) if filters else ""
         capped = conn.execute(
             sa.text(
-                f"WITH m AS MATERIALIZED (SELECT i.id, i.published_at FROM item i "
-                f"WHERE {cond} LIMIT :cap + 1) "
-                f"SELECT id, published_at, (SELECT count(*) FROM m) AS n FROM m "
-                f"ORDER BY published_at DESC, id DESC LIMIT :limit OFFSET :offset"
+                f"WITH m AS MATERIALIZED (SELECT i.id, i.published_at, i.kind FROM item i "
+                f"WHERE {match} LIMIT :cap + 1), "
+                f"n AS (SELECT count(*) AS n FROM m) "
+                f"SELECT i.id, i.published_at, n.n FROM m i, n{outer} "
+                f"ORDER BY i.published_at DESC, i.id DESC LIMIT :limit OFFSET :offset"
             ),
             params,
         ).all()
-        if not capped or capped[0].n <= PG_EXACT_CAP:
-            return list(capped)
-        return list(conn.execute(sa.text(ordered), params).all())  # the estimate was low
+        if capped and capped[0].n > PG_EXACT_CAP:
+            return list(conn.execute(sa.text(ordered), params).all())  # the estimate was low
+        if not capped:  # nothing passed the filters: were all the matches collected?
+            total = conn.execute(
+                sa.text(
+                    f"SELECT count(*) FROM (SELECT 1 FROM item i WHERE {match} LIMIT :cap + 1) t"
+                ),
+                params,
+            ).scalar_one()
+            if total > PG_EXACT_CAP:
+                return list(conn.execute(sa.text(ordered), params).all())
+        return list(capped)
 
     # -- shared -------------------------------------------------------------------------
     def _hits(self, conn: Connection, rows: list[Any]) -> list[SearchHit]:
