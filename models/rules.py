@@ -147,6 +147,53 @@ RULES: tuple[Rule, ...] = (
         0.88,
         veto=_NATIONAL,
     ),
+    # DOMAIN.md: a statutory officer "leaving amid a dispute or pay-off"
+    Rule(
+        "officer_payoff",
+        "leadership_conflict",
+        _re(
+            r"\b(chief executive|chief exec|ceo|monitoring officer|section 151 officer|"
+            r"s151 officer|finance director|head of paid service|town clerk|managing director|"
+            r"council boss|top officer|director)s?\b[^.]{0,80}\b(pay-?off|golden (handshake|"
+            r"goodbye|parachute)|severance (deal|package|payment)|exit (package|deal|payment)|"
+            r"settlement agreement|compromise agreement|gagging (order|clause))|"
+            r"\b(pay-?off|golden (handshake|goodbye|parachute)|severance (deal|package|payment)|"
+            r"exit (package|deal|payment))\b[^.]{0,80}\b(chief executive|ceo|monitoring "
+            r"officer|section 151 officer|managing director|director)\b"
+        ),
+        0.8,
+        veto=_re(r"\b(school|academy|hospital|nhs|police|company|firm|club|bank|university)\b"),
+    ),
+    # DOMAIN.md: "bullying, whistleblowing or standards complaints at the top"
+    Rule(
+        "complaints_at_the_top",
+        "leadership_conflict",
+        _re(
+            r"\b(bully\w*|whistle-?blow\w*|standards (board|committee|investigation|"
+            r"complaints?|hearing|panel)|code of conduct|grievance)\b[^.]{0,80}\b(leader|"
+            r"chief executive|ceo|deputy leader|elected mayor|cabinet members?|senior "
+            r"officers?|monitoring officer)\b|\b(leader|chief executive|ceo|deputy leader|"
+            r"elected mayor|senior officers?)\b[^.]{0,60}\b(bully\w*|whistle-?blow\w*|"
+            r"standards (board|committee|investigation|complaints?|hearing|panel)|breach\w* "
+            r"(of )?the code of conduct|grievance)\b"
+        ),
+        0.75,
+        veto=_re(
+            r"\b(school|pupils?|academy|hospital|nhs|police|opposition|party leader|prime "
+            r"minister|training|policy|anti-bullying|awareness)\b"
+        ),
+    ),
+    # a chief officer whose position is called untenable is being pushed out
+    Rule(
+        "officer_untenable",
+        "leadership_conflict",
+        _re(
+            r"\b(chief executive|chief exec|ceo|council chief|monitoring officer|section 151 "
+            r"officer|managing director|town clerk|top officer)\b[^.]{0,60}\buntenable\b"
+        ),
+        0.75,
+        veto=_re(r"\b(school|hospital|nhs|police|company|firm|club)\b"),
+    ),
     # political_instability
     Rule(
         "no_confidence_p",
@@ -293,6 +340,25 @@ CAPS: tuple[Cap, ...] = (
         unless=_re(
             r"\b(suspend\w*|dispute|row|clash\w*|pay-?off|bully\w*|forced|"
             r"grievance|tribunal|investigation)\b"
+        ),
+    ),
+    # DOMAIN.md: "appointment of a successor; interim cover" is not a conflict
+    Cap(
+        "appointment",
+        "leadership_conflict",
+        _re(
+            r"\b(new|newly appointed|incoming|permanent|interim|acting)\s+(chief executive|ceo|"
+            r"managing director|monitoring officer|section 151 officer|director of [a-z ]{3,30}|"
+            r"head of paid service|town clerk)\b|"
+            r"\b(appointed|named|confirmed|unveiled|chosen|recruited|welcomed|starts?|started|"
+            r"joins?|joined|took over|takes over)\b[^.]{0,30}\bas (its |the )?(new )?"
+            r"(chief executive|ceo|managing director|monitoring officer|town clerk)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(suspend\w*|dispute|row|clash\w*|pay-?off|bully\w*|forced|ousted|sacked|"
+            r"grievance|tribunal|investigation|resign\w*|quit\w*|walk\w* out|departure|"
+            r"turnover|exodus|no confidence|untenable)\b"
         ),
     ),
     Cap(

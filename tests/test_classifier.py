@@ -201,6 +201,60 @@ def test_routine_politics_and_spending_are_capped(sentence: str, label: str, cap
     assert (adjusted[name] <= 0.3) is capped, names
 
 
+@pytest.mark.parametrize(
+    ("sentence", "rule"),
+    [
+        (
+            "The chief executive left with a £300,000 pay-off agreed by the leader.",
+            "officer_payoff",
+        ),
+        (
+            "The golden handshake for the departing chief executive is under review.",
+            "officer_payoff",
+        ),
+        (
+            "Bullying complaints against the council leader go to the standards committee.",
+            "complaints_at_the_top",
+        ),
+        (
+            "A whistleblower has accused senior officers of covering up the overspend.",
+            "complaints_at_the_top",
+        ),
+        (
+            "The position of the chief executive is now untenable, opposition councillors say.",
+            "officer_untenable",
+        ),
+    ],
+)
+def test_leadership_rules_read_domain_words(sentence: str, rule: str) -> None:
+    raised, names = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
+    assert rule in names and raised["leadership_conflict"] >= 0.75
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The school's headteacher left with a pay-off after the academy merger.",
+        "The council has launched an anti-bullying campaign in schools with the leader's support.",
+    ],
+)
+def test_leadership_rules_leave_other_bodies_alone(sentence: str) -> None:
+    raised, _ = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
+    assert raised["leadership_conflict"] == 0.1
+
+
+def test_an_appointment_is_not_a_conflict_unless_a_dispute_is_told() -> None:
+    probs = {**dict.fromkeys(LABELS, 0.1), "leadership_conflict": 0.6}
+    capped, names = apply_rules(
+        "Fernley Council has named Jo Bloggs as its new chief executive.", probs
+    )
+    assert capped["leadership_conflict"] <= 0.3 and "cap:appointment" in names
+    kept, _ = apply_rules(
+        "An interim chief executive was appointed after the previous one was suspended.", probs
+    )
+    assert kept["leadership_conflict"] >= 0.6
+
+
 def test_sentence_splitting() -> None:
     assert split_sentences("Cllr. Smith spoke. The £1.5m gap widened.\nHeadline") == [
         "Cllr. Smith spoke.",
