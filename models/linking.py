@@ -387,6 +387,8 @@ class Linker:
         nxt = after[0] if after else ""
         if prev in TITLES or prev in FIRST_NAMES:
             return False
+        if prev == "river":
+            return False  # the River Devon, the River Eden, the River Wyre
         if prev == "new" or (before and before[-1] == "New"):
             return False
         if nxt.lower() in SPORT_SUFFIXES:
