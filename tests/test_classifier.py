@@ -12,7 +12,7 @@ from models.classifier import Classifier
 from models.dataset import load_lines
 from models.evaluate import KeywordBaseline, evaluate
 from models.labels import LABELS, LETTERS
-from models.rules import apply_rules
+from models.rules import RULES, apply_rules
 from models.sentences import split_sentences
 from models.train import ARTIFACTS, TrainConfig, is_current, split
 
@@ -138,7 +138,7 @@ def test_rules_raise_and_cap() -> None:
 
 
 @pytest.mark.parametrize(
-    "sentence,fired",
+    ("sentence", "rule"),
     [
         ("Fernley Council will come under the control of three commissioners.", "commissioners"),
         ("The borough is set for a government takeover after its losses.", "commissioners"),
@@ -146,11 +146,32 @@ def test_rules_raise_and_cap() -> None:
             "An inspector will examine whether Oakhurst Council is meeting its best value duty.",
             "best_value",
         ),
+        (
+            "The chief executive left with a £300,000 pay-off agreed by the leader.",
+            "officer_payoff",
+        ),
+        (
+            "The golden handshake for the departing chief executive is under review.",
+            "officer_payoff",
+        ),
+        (
+            "Bullying complaints against the council leader go to the standards committee.",
+            "complaints_at_the_top",
+        ),
+        (
+            "A whistleblower has accused senior officers of covering up the overspend.",
+            "complaints_at_the_top",
+        ),
+        (
+            "The position of the chief executive is now untenable, opposition councillors say.",
+            "officer_untenable",
+        ),
     ],
 )
-def test_governance_rules_read_plain_words(sentence: str, fired: str) -> None:
+def test_rules_read_domain_words(sentence: str, rule: str) -> None:
+    [spec] = [r for r in RULES if r.name == rule]
     raised, names = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
-    assert fired in names and raised["governance_failure"] >= 0.9
+    assert rule in names and raised[spec.label] >= spec.floor
 
 
 @pytest.mark.parametrize(
@@ -199,36 +220,6 @@ def test_routine_politics_and_spending_are_capped(sentence: str, label: str, cap
     name = LETTERS[label]
     adjusted, names = apply_rules(sentence, {**dict.fromkeys(LABELS, 0.1), name: 0.9})
     assert (adjusted[name] <= 0.3) is capped, names
-
-
-@pytest.mark.parametrize(
-    ("sentence", "rule"),
-    [
-        (
-            "The chief executive left with a £300,000 pay-off agreed by the leader.",
-            "officer_payoff",
-        ),
-        (
-            "The golden handshake for the departing chief executive is under review.",
-            "officer_payoff",
-        ),
-        (
-            "Bullying complaints against the council leader go to the standards committee.",
-            "complaints_at_the_top",
-        ),
-        (
-            "A whistleblower has accused senior officers of covering up the overspend.",
-            "complaints_at_the_top",
-        ),
-        (
-            "The position of the chief executive is now untenable, opposition councillors say.",
-            "officer_untenable",
-        ),
-    ],
-)
-def test_leadership_rules_read_domain_words(sentence: str, rule: str) -> None:
-    raised, names = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
-    assert rule in names and raised["leadership_conflict"] >= 0.75
 
 
 @pytest.mark.parametrize(
