@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -133,10 +132,14 @@ def trial(n: int, seed: int) -> tuple[int, int, float]:
         target = n // 2 + rng.randint(-50, 50)
         while len(handler.received) < target and proc.poll() is None:
             time.sleep(0.002)
-        # a kill at a moment unrelated to any message (polling the server's count and
-        # killing at once would aim at the instant a message is being accepted)
-        time.sleep(rng.uniform(0, 0.05))
-        proc.send_signal(signal.SIGKILL)
+        # a kill at a moment unrelated to any message, sent by another process: this
+        # process also runs the SMTP server, and a kill sent from here would wait for the
+        # GIL, which the server's thread lets go when it writes a reply, just after it
+        # stored a message: the one moment a kill can cause a duplicate
+        killer = subprocess.Popen(
+            ["/bin/sh", "-c", f"sleep {rng.uniform(0, 0.05):.4f}; kill -KILL {proc.pid}"]
+        )
+        killer.wait()
         proc.wait()
         killed_at = len(handler.received)
         began = time.monotonic()
