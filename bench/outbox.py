@@ -135,7 +135,8 @@ def trial(n: int, seed: int) -> tuple[int, int, float]:
         # a kill at a moment unrelated to any message, sent by another process: this
         # process also runs the SMTP server, and a kill sent from here would wait for the
         # GIL, which the server's thread lets go when it writes a reply, just after it
-        # stored a message: the one moment a kill can cause a duplicate
+        # stored a message: inside the window (from the sender's final "." to the
+        # server's 250 reaching it) where a kill causes a duplicate
         killer = subprocess.Popen(
             ["/bin/sh", "-c", f"sleep {rng.uniform(0, 0.05):.4f}; kill -KILL {proc.pid}"]
         )
