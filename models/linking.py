@@ -21,7 +21,9 @@ with its successors noted.  The councils named in the headline or first sentence
 When nothing in the text or the URL names a council, the towns and districts it names
 (``monitor/register/places.csv``: Swanage is in Dorset, Caldicot in Monmouthshire) point
 to their council at low confidence; a town in a two-tier area means its district, or its
-county when the text speaks of "the county council".  Last, a local outlet whose patch is
+county when the text speaks of "the county council".  A town followed by "council"
+("Brighton council", "Bath councillors") is its council's seat and counts as a name
+wherever it appears.  Last, a local outlet whose patch is
 a single council (``monitor/register/outlets.csv``: Inside Croydon, the Rotherham
 Advertiser...) makes that council primary at low confidence: local papers often write
 "the council" and never say which.
@@ -196,6 +198,9 @@ PLACE_CONFIDENCE = 0.35
 URL_PLACE_CONFIDENCE = 0.3
 _NATIONAL_SECTION = re.compile(r"/(uk-news|national|world|politics/uk|business/national)(/|$)")
 STRONG_CONFIDENCE = 0.95
+TOWN_COUNCIL_CONFIDENCE = 0.8
+# after a town: its principal council, not a town or parish council ("Swanage Town Council")
+_TOWN_COUNCIL = re.compile(r" (city |borough |district )?council(lors?)?\b")
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -481,6 +486,12 @@ class Linker:
                 if not strong and not self._bare_mention_ok(cased, start, end, sport, cued):
                     continue
                 add(gss, STRONG_CONFIDENCE if strong else WEAK_CONFIDENCE, start < lede_end, "text")
+        for start, end, gss in spans:
+            # "Brighton council", "Bath council": a town named as its council's seat
+            if _TOWN_COUNCIL.match(norm, end - 1) and self._bare_mention_ok(
+                cased, start, end, sport, cued=True
+            ):
+                add(gss, TOWN_COUNCIL_CONFIDENCE, start < lede_end, "text")
         if url_words and not any(
             c.in_lede and c.best >= WEAK_CONFIDENCE for c in candidates.values()
         ):

@@ -222,3 +222,16 @@ def test_url_words_take_the_longest_council_name() -> None:
 
 def test_city_of_is_no_council() -> None:
     assert LINKER.link("The City of Culture bid was launched on Monday.") == []
+
+
+def test_a_town_named_as_its_councils_seat_is_that_council() -> None:
+    # "Brighton council" is Brighton and Hove, even beside another council's name
+    assert links("Bath council and Wiltshire Council agreed a joint deal.") == [
+        ("E06000054", "primary"),
+        ("E06000022", "primary"),
+    ]
+    [link] = LINKER.link("Brighton councillors voted against the plan.")
+    assert (link.gss, link.method) == ("E06000043", "text") and link.confidence >= 0.8
+    # a town council is not the principal council's seat: the town is only a place
+    [link] = LINKER.link("Swanage Town Council has approved its budget.")
+    assert (link.gss, link.method) == ("E06000059", "place")
