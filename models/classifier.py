@@ -105,7 +105,18 @@ class Classifier:
 
     # -- raw network ----------------------------------------------------------------------
     def _score(self, segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated label probabilities and sentiment distributions for segments."""
+        """Calibrated label probabilities and sentiment distributions for segments, each
+        distinct text run once (a one-sentence item is its own only sentence; syndicated
+        copies repeat theirs)."""
+        unique = list(dict.fromkeys(segments))
+        if len(unique) == len(segments):
+            return self._score_distinct(segments)
+        probs, sentiment = self._score_distinct(unique)
+        where = {text: i for i, text in enumerate(unique)}
+        rows = [where[text] for text in segments]
+        return probs[rows], sentiment[rows]
+
+    def _score_distinct(self, segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
         probs = np.zeros((len(segments), len(LABELS)))
         sentiment = np.zeros((len(segments), 3))
         order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
