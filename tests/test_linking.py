@@ -235,3 +235,16 @@ def test_a_town_named_as_its_councils_seat_is_that_council() -> None:
     # a town council is not the principal council's seat: the town is only a place
     [link] = LINKER.link("Swanage Town Council has approved its budget.")
     assert (link.gss, link.method) == ("E06000059", "place")
+
+
+@pytest.mark.parametrize(
+    ("text", "gss"),
+    [
+        ("RCT council approved the plan.", "W06000016"),
+        ("North Northants Council approved the plan.", "E06000061"),  # not Northants CC
+        ("King's Lynn council approved the plan.", "E07000146"),
+        ("Shops in Bishop's Stortford reopened.", "E07000242"),
+    ],
+)
+def test_press_forms_and_possessive_towns(text: str, gss: str) -> None:
+    assert [lk.gss for lk in LINKER.link(text)] == [gss]

@@ -62,6 +62,10 @@ KNOWN_ABBREVIATIONS = {
     "THE": ["LBTH"],
     "HNS": ["LBHF"],
     "BNE": ["LBB"],
+    "NNT": ["North Northants", "North Northants Council"],
+    "WNT": ["West Northants", "West Northants Council"],
+    "RCT": ["RCT", "RCT Council", "RCTCBC"],
+    "ABC": ["ABC Council", "ABC Borough Council"],
 }
 
 _SUFFIXES = [
