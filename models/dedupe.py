@@ -38,11 +38,27 @@ __all__ = [
 NUM_PERM = 64
 SCHEME = MinHash(num_perm=1).scheme  # the hashing scheme of this datasketch version
 _WORD = re.compile(r"[a-z0-9£]+")
-_BOILERPLATE = re.compile(
-    r"(sign up|subscribe|newsletter|follow us|read more|share this|copyright|all rights "
-    r"reserved|local democracy reporting service|ldrs|click here|advertisement)",
-    re.I,
+# outlet boilerplate, found by plain substring search of the lower-cased text (a
+# case-insensitive alternation of these took 44% of the time of signing a text)
+_BOILERPLATE = (
+    "sign up",
+    "subscribe",
+    "newsletter",
+    "follow us",
+    "read more",
+    "share this",
+    "copyright",
+    "all rights reserved",
+    "local democracy reporting service",
+    "ldrs",
+    "click here",
+    "advertisement",
 )
+
+
+def _boilerplate(text: str) -> bool:
+    lower = text.lower()
+    return any(phrase in lower for phrase in _BOILERPLATE)
 
 
 def _hash(data: bytes) -> int:
@@ -169,6 +185,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 def strip_boilerplate(text: str) -> str:
     """Drop outlet boilerplate sentences ("Sign up to our newsletter") so that they do
     not dilute the similarity of two copies.  Texts without any (most) pass untouched."""
-    if not _BOILERPLATE.search(text):
+    if not _boilerplate(text):
         return text
-    return "\n".join(s for s in _SENTENCE_END.split(text) if s and not _BOILERPLATE.search(s))
+    return "\n".join(s for s in _SENTENCE_END.split(text) if s and not _boilerplate(s))

@@ -40,3 +40,8 @@ def test_signature_round_trip_and_boilerplate() -> None:
         strip_boilerplate("Story text.\nSign up to our newsletter!\nMore text.")
         == "Story text.\nMore text."
     )
+    # any case; texts without boilerplate pass untouched
+    assert (
+        strip_boilerplate("Council met.\nADVERTISEMENT\nIt agreed.") == "Council met.\nIt agreed."
+    )
+    assert strip_boilerplate("The council met. It agreed.") == "The council met. It agreed."
