@@ -313,7 +313,8 @@ class Linker:
     def _place_owner(self, owners: tuple[str, ...], when: date | None) -> str | None:
         """The council a town belonged to on the item's date (Brackley: South
         Northamptonshire before April 2021, West Northamptonshire since); today's when
-        the item is undated."""
+        the item is undated or none of the listed councils existed then; none when two
+        did."""
         if when is None:
             return owners[0]
         valid = [g for g in owners if self._valid(g, when)]
@@ -500,12 +501,13 @@ class Linker:
                 if self._valid(gss, when) or when is None:
                     add(gss, URL_WORDS_CONFIDENCE, True, "url")
         if not candidates and spans:
-            self._add_places(spans, norm, cased, lede_end, sport, when, add)
-        if not candidates and not _NATIONAL_SECTION.search(urlsplit(url or "").path):
+            self._add_places(spans, norm, cased, lede_end, sport, add)
+        national = bool(_NATIONAL_SECTION.search(urlsplit(url or "").path))
+        if not candidates and not national:
             # a local paper's address names the town ("/news/leiston-leisure-centre-...")
             for gss in url_places:
                 add(gss, URL_PLACE_CONFIDENCE, True, "place")
-        if not candidates and not _NATIONAL_SECTION.search(urlsplit(url or "").path):
+        if not candidates and not national:
             # a local outlet's own patch, only when nothing at all names a council (its
             # syndicated national pages are about somewhere else)
             outlet = self._outlet_council(url)
@@ -543,7 +545,6 @@ class Linker:
         cased: str,
         lede_end: int,
         sport: bool,
-        when: date | None,
         add: Callable[[str, float, bool, str], None],
     ) -> None:
         """Towns named in the text vote for their council, each passing the same checks
