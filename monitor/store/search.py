@@ -230,28 +230,23 @@ class Search:
         if plan[0]["Plan"]["Plan Rows"] > PG_EXACT_CAP:
             return list(conn.execute(sa.text(ordered), params).all())
         outer = (" WHERE " + " AND ".join(filters)) if filters else ""
-        capped = conn.execute(
+        # one row at least, carrying the number of matches even when no match passes the
+        # filters, so that a low estimate is noticed either way
+        rows = conn.execute(
             sa.text(
                 f"WITH m AS MATERIALIZED (SELECT i.id, i.published_at, i.kind FROM item i "
                 f"WHERE {match} LIMIT :cap + 1), "
                 f"n AS (SELECT count(*) AS n FROM m) "
-                f"SELECT i.id, i.published_at, n.n FROM m i, n{outer} "
-                f"ORDER BY i.published_at DESC, i.id DESC LIMIT :limit OFFSET :offset"
+                f"SELECT f.id, f.published_at, n.n FROM n LEFT JOIN LATERAL "
+                f"(SELECT i.id, i.published_at FROM m i{outer} "
+                f"ORDER BY i.published_at DESC, i.id DESC LIMIT :limit OFFSET :offset) f ON true "
+                f"ORDER BY f.published_at DESC, f.id DESC"
             ),
             params,
         ).all()
-        if capped and capped[0].n > PG_EXACT_CAP:
+        if rows[0].n > PG_EXACT_CAP:
             return list(conn.execute(sa.text(ordered), params).all())  # the estimate was low
-        if not capped:  # nothing passed the filters: were all the matches collected?
-            total = conn.execute(
-                sa.text(
-                    f"SELECT count(*) FROM (SELECT 1 FROM item i WHERE {match} LIMIT :cap + 1) t"
-                ),
-                params,
-            ).scalar_one()
-            if total > PG_EXACT_CAP:
-                return list(conn.execute(sa.text(ordered), params).all())
-        return list(capped)
+        return [r for r in rows if r.id is not None]
 
     # -- shared -------------------------------------------------------------------------
     def _hits(self, conn: Connection, rows: list[Any]) -> list[SearchHit]:
