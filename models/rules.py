@@ -272,9 +272,44 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "public_interest_report",
         "governance_failure",
-        _re(r"\b(report in the public interest|public interest report)\b"),
+        _re(r"\b(reports? in the public interest|public interest reports?)\b"),
         0.92,
         veto=_NO_FINDING,
+    ),
+    # an auditor finding a council's decisions or payments unlawful is the substance of a
+    # public interest report whether or not the article names the report
+    Rule(
+        "auditor_unlawful",
+        "governance_failure",
+        _re(
+            r"\b(auditors?|audit office|audit wales|audit scotland|accounts commission)\b"
+            r"[^.]{0,120}\bunlawful(ly)?\b|\bunlawful(ly)?\b[^.]{0,80}\b(auditors?|"
+            r"audit office|audit wales|audit scotland|accounts commission)\b"
+        ),
+        0.8,
+        veto=_re(
+            r"\b(not|never|no evidence|nothing)\b[^.]{0,30}\bunlawful|\bwas lawful\b|"
+            r"\b(school|academy|hospital|nhs|police|company|firm|club|university)\b"
+        ),
+    ),
+    # DOMAIN.md: a best value inspection; the press mostly calls it a government inspection
+    Rule(
+        "government_inspection",
+        "governance_failure",
+        _re(
+            r"\b(government|secretary of state|ministers?|communities secretary)\b[^.]{0,40}"
+            r"\b(order\w*|appoint\w*|commission\w*|launch\w*|extend\w*|sent|send\w*)\b"
+            r"[^.]{0,30}\b(inspection|inspectors?)\b(?! of (schools|care|food|prisons))|"
+            r"\binspection (into|of) [^.]{0,60}\bcouncil\b[^.]{0,20}\b(was |has been |is being )?"
+            r"(ordered|launched|commissioned|extended)\b|"
+            r"\b(government|government-appointed|independent) inspectors?\b[^.]{0,40}"
+            r"\b(looking|looked|examining|examined) (into|at)\b"
+        ),
+        0.8,
+        veto=_re(
+            r"\b(school|academy|ofsted|food|hygiene|care homes?|prisons?|police|fire|hospital|"
+            r"nhs|praise\w*|good|outstanding|landlords?|roads?|bridges?|buildings?)\b"
+        ),
     ),
     Rule(
         "statutory_recommendations",
@@ -319,7 +354,7 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 # An intervention that ends is good news, not a failure.
-_RULE_VETO_ENDED = {"commissioners", "best_value"}
+_RULE_VETO_ENDED = {"commissioners", "best_value", "government_inspection"}
 
 CAPS: tuple[Cap, ...] = (
     Cap(

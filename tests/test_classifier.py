@@ -166,6 +166,22 @@ def test_rules_raise_and_cap() -> None:
             "The position of the chief executive is now untenable, opposition councillors say.",
             "officer_untenable",
         ),
+        (
+            "Two public interest reports into the council were published today.",
+            "public_interest_report",
+        ),
+        (
+            "The auditor concluded that two payments to the leader were unlawful.",
+            "auditor_unlawful",
+        ),
+        (
+            "Ministers have extended their inspection of Fernley Council to 2026.",
+            "government_inspection",
+        ),
+        (
+            "An inspection into Oakhurst County Council was ordered in January.",
+            "government_inspection",
+        ),
     ],
 )
 def test_rules_read_domain_words(sentence: str, rule: str) -> None:
@@ -181,6 +197,10 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         "Its children's services were rated good, two years after an 'inadequate' rating.",
         "Commissioners sent in three years ago will be gone by the end of the month.",
         "Ministers will hand back powers to the council after an extended intervention period.",
+        "The auditor found nothing unlawful in the payments to the chief executive.",
+        "The government inspection of Fernley Council ends next month.",
+        "The government has ordered inspections of schools across the county.",
+        "Government inspectors praised the council's handling of the floods.",
     ],
 )
 def test_what_ends_or_is_denied_is_not_a_governance_failure(sentence: str) -> None:
