@@ -299,7 +299,7 @@ RULES: tuple[Rule, ...] = (
         _re(
             r"\b(government|secretary of state|ministers?|communities secretary)\b[^.]{0,40}"
             r"\b(order\w*|appoint\w*|commission\w*|launch\w*|extend\w*|sent|send\w*)\b"
-            r"[^.]{0,30}\b(inspection|inspectors?)\b(?! of (schools|care|food|prisons))|"
+            r"[^.]{0,30}\b(inspection|inspectors?)\b|"
             r"\binspection (into|of) [^.]{0,60}\bcouncil\b[^.]{0,20}\b(was |has been |is being )?"
             r"(ordered|launched|commissioned|extended)\b|"
             r"\b(government|government-appointed|independent) inspectors?\b[^.]{0,40}"
@@ -307,8 +307,9 @@ RULES: tuple[Rule, ...] = (
         ),
         0.8,
         veto=_re(
-            r"\b(school|academy|ofsted|food|hygiene|care homes?|prisons?|police|fire|hospital|"
-            r"nhs|praise\w*|good|outstanding|landlords?|roads?|bridges?|buildings?)\b"
+            r"\b(schools?|academy|ofsted|food|hygiene|care (homes?|services|providers)|prisons?|"
+            r"police|fire|hospital|nhs|praise\w*|good|outstanding|landlords?|roads?|bridges?|"
+            r"buildings?|planning|appeals?)\b"
         ),
     ),
     Rule(

@@ -201,6 +201,7 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         "The government inspection of Fernley Council ends next month.",
         "The government has ordered inspections of schools across the county.",
         "Government inspectors praised the council's handling of the floods.",
+        "The government appointed a planning inspector, who allowed the appeal for 200 homes.",
     ],
 )
 def test_what_ends_or_is_denied_is_not_a_governance_failure(sentence: str) -> None:
