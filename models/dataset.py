@@ -29,6 +29,13 @@ CONTEXT = [
     "The meeting is open to the public and will be streamed online.",
     "More information is available from the council's press office.",
 ]
+# Share of filled examples that refer to "the council" instead of naming it, and of the
+# second lines appended to an example (a lede after its headline usually does not repeat
+# the name).  Without them, nine in ten signal lines named a council against four in ten
+# of the others, and the network learnt the name as evidence: "The council has a budget
+# gap of £12m" scored 0.006 where the same sentence with a name scored above 0.8.
+GENERIC_SHARE = 0.3
+GENERIC_PARTNER_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -89,13 +96,14 @@ def expand(
     opening word."""
     out = []
     for _ in range(copies):
-        text = fill(line.template, rng)
+        text = fill(line.template, rng, generic=rng.random() < GENERIC_SHARE)
         roll = rng.random()
         if roll < 0.2:
             text = f"{text.rstrip('.')}. {rng.choice(CONTEXT)}"
         elif roll < 0.4 and partners:
             other = rng.choice(partners)
-            text = f"{text.rstrip('.')}. {fill(other.template, rng)}"
+            second = fill(other.template, rng, generic=rng.random() < GENERIC_PARTNER_SHARE)
+            text = f"{text.rstrip('.')}. {second}"
         if rng.random() < 0.1:
             text = _shout(text)
         out.append(Example(text, line.labels, line.sentiment, f"{line.file}:{line.number}"))

@@ -33,7 +33,7 @@ from models.network import MAX_TOKENS, build_torch_model, export_onnx, load_toke
 __all__ = ["ARTIFACTS", "TrainConfig", "data_fingerprint", "train"]
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
-CODE_VERSION = 2  # bump when the network, features or rules change meaning
+CODE_VERSION = 3  # bump when the network, features or rules change meaning
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,14 @@ rules, and the int8 model agreeing with the fp32 reference."""
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
 
 from models.classifier import Classifier
+from models.data.names import fill
 from models.dataset import load_lines
 from models.evaluate import KeywordBaseline, evaluate
 from models.labels import LABELS, LETTERS
@@ -57,6 +60,28 @@ def test_quality_gate_on_our_heldout_lines(
     keywords = KeywordBaseline()
     baseline = evaluate(heldout_rows, "kw", lambda rs: [keywords.labels(r["text"]) for r in rs])
     assert report.macro_f1 >= baseline.macro_f1 + 0.15
+
+
+def test_a_council_is_judged_on_what_it_did_not_on_being_named(classifier: Classifier) -> None:
+    """Each held-out line that names a council, filled twice alike except that the second
+    says "the council" (as a story does after its first sentence): the tags must mostly
+    agree, and signals must still be found without the name.  A model that learnt the
+    name as evidence scored 0.68 for signals without it against 0.92 with it."""
+    lines = [
+        line
+        for line in load_lines()
+        if line.heldout and re.search(r"\{C\}|\{c\} council", line.template)
+    ]
+    named = [fill(line.template, random.Random(i)) for i, line in enumerate(lines)]
+    generic = [fill(line.template, random.Random(i), generic=True) for i, line in enumerate(lines)]
+    assert all("{" not in text for text in named + generic) and named != generic
+    with_name, without = classifier.predict(named), classifier.predict(generic)
+    floors = FLOORS["council_named_or_not"]
+    agree = sum(a.tags == b.tags for a, b in zip(with_name, without, strict=True)) / len(lines)
+    assert agree >= floors["tags_agree"], agree
+    signals = [i for i, line in enumerate(lines) if line.labels]
+    found = sum(set(without[i].tags) >= set(lines[i].labels) for i in signals) / len(signals)
+    assert found >= floors["signals_found_without_name"], found
 
 
 def test_heldout_lines_are_never_trained_on() -> None:
@@ -232,6 +257,20 @@ def test_an_extended_intervention_is_not_capped() -> None:
         # a leader sharing out portfolios, unless a row forced the reshuffle
         ("The leader of Fernley Council has announced a cabinet reshuffle.", "P", True),
         ("Two cabinet members were sacked in a reshuffle after the budget rebellion.", "P", False),
+        # DOMAIN.md: a planned stepping down is not instability; one under pressure is
+        (
+            "The leader of Fernley Council is standing down after eight years in the role.",
+            "P",
+            True,
+        ),
+        ("Cllr Smith will step down as leader at the next election, as planned.", "P", True),
+        ("The leader is to retire from the council in May.", "P", True),
+        (
+            "The leader is standing down after two years, days before a no confidence vote.",
+            "P",
+            False,
+        ),
+        ("The leader stepped down after a revolt by his own councillors.", "P", False),
         # spending on services is not distress unless the money is short
         ("The council will spend nearly £8m over five years fixing potholes and roads.", "F", True),
         ("The council will invest £2m in its parks despite a £10m budget gap.", "F", False),

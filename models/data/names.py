@@ -80,6 +80,17 @@ COUNCIL_FORMS = [
     "{p} County Borough Council",
     "{p} Council",
 ]
+# How a story refers to the council once it has been named (or when the headline named it).
+GENERIC_COUNCIL = [
+    "the council",
+    "the council",
+    "the authority",
+    "the local authority",
+    "the county council",
+    "the city council",
+    "the borough council",
+    "the district council",
+]
 PEOPLE = [
     "Alex Carver",
     "Sam Whitlow",
@@ -140,11 +151,16 @@ PERCENT = ["4.99%", "9.99%", "15%", "2.99%", "8%", "25%"]
 NUMBERS = ["two", "three", "four", "five", "six", "nine"]
 
 
-def fill(template: str, rng: random.Random) -> str:
+def fill(template: str, rng: random.Random, *, generic: bool = False) -> str:
     """Replace every placeholder with a random fictional value (two persons, parties or
-    amounts in one line are always different)."""
+    amounts in one line are always different).  With ``generic``, the council is not
+    named but referred to as the press does after its first mention ("the council",
+    "the authority"), so that naming a council is not what the model learns to look for."""
     place = rng.choice(PLACES)
     council = rng.choice(COUNCIL_FORMS).format(p=place)
+    if generic:
+        council = rng.choice(GENERIC_COUNCIL)
+        template = template.replace("{c} council", council)
     people = rng.sample(PEOPLE, 2)
     parties = rng.sample(PARTIES, 2)
     money = rng.sample(MONEY, 2)
