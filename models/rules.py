@@ -378,6 +378,23 @@ CAPS: tuple[Cap, ...] = (
             r"grievance|tribunal|investigation)\b"
         ),
     ),
+    # DOMAIN.md: a leader's "planned stepping down" is not political instability
+    Cap(
+        "planned_stepping_down",
+        "political_instability",
+        _re(
+            r"\bretire(s|d|ment|ing)?\b|\bill[- ]health\b|\b(health|family) reasons\b|"
+            r"\b(stand|stands|standing|stood|step|steps|stepping|stepped) (down|aside)\b"
+            r"[^.]{0,60}\b(after (\w+ ){1,2}(years?|terms?)|at the (next |may |coming )?"
+            r"elections?|as (planned|announced))\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(ousted|no confidence|pressure|forced|coup|challeng\w*|rebel\w*|row|revolt|"
+            r"crisis|resign\w*|quit\w*|defeat\w*|toppl\w*|scandal|investigation|suspend\w*|"
+            r"lost (the |his |her |their )?(vote|majority|control))\b"
+        ),
+    ),
     # DOMAIN.md: "appointment of a successor; interim cover" is not a conflict
     Cap(
         "appointment",
