@@ -66,14 +66,19 @@ def test_a_council_is_judged_on_what_it_did_not_on_being_named(classifier: Class
     """Each held-out line that names a council, filled twice alike except that the second
     says "the council" (as a story does after its first sentence): the tags must mostly
     agree, and signals must still be found without the name.  A model that learnt the
-    name as evidence scored 0.68 for signals without it against 0.92 with it."""
+    name as evidence found 0.67 of signals without it against 0.90 with it."""
     lines = [
         line
         for line in load_lines()
         if line.heldout and re.search(r"\{C\}|\{c\} council", line.template)
     ]
+    # the same random draws for both, so people, places and sums are the same in each pair
+    unnamed = [
+        line.template.replace("{c} council", "the council").replace("{C}", "the council")
+        for line in lines
+    ]
     named = [fill(line.template, random.Random(i)) for i, line in enumerate(lines)]
-    generic = [fill(line.template, random.Random(i), generic=True) for i, line in enumerate(lines)]
+    generic = [fill(template, random.Random(i)) for i, template in enumerate(unnamed)]
     assert all("{" not in text for text in named + generic) and named != generic
     with_name, without = classifier.predict(named), classifier.predict(generic)
     floors = FLOORS["council_named_or_not"]

@@ -158,7 +158,7 @@ def fill(template: str, rng: random.Random, *, generic: bool = False) -> str:
     "the authority"), so that naming a council is not what the model learns to look for."""
     place = rng.choice(PLACES)
     council = rng.choice(COUNCIL_FORMS).format(p=place)
-    if generic:
+    if generic:  # one more draw: what follows differs from the named fill of the same seed
         council = rng.choice(GENERIC_COUNCIL)
         template = template.replace("{c} council", council)
     people = rng.sample(PEOPLE, 2)
