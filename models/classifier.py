@@ -21,7 +21,7 @@ import numpy as np
 
 from models.labels import LABELS
 from models.network import MAX_TOKENS, OnnxRunner, TorchRunner, load_tokenizer
-from models.rules import apply_rules, rules_fingerprint
+from models.rules import apply_rules, capped_labels, rules_fingerprint
 from models.sentences import split_sentences
 from models.train import ARTIFACTS
 from monitor.errors import ClassifierError
@@ -168,6 +168,7 @@ class Classifier:
         fired_by_label: dict[str, list[str]] = {}
         raised: set[str] = set()
         capped: set[str] = set()
+        context = " ".join(sentences)
         for row, sentence in zip(probs[1:], sentences, strict=True):
             adjusted, fired = apply_rules(sentence, dict(zip(LABELS, row.tolist(), strict=True)))
             per_sentence.append(adjusted)
@@ -175,6 +176,9 @@ class Classifier:
                 label = _rule_label(name)
                 fired_by_label.setdefault(label, []).append(name)
                 (capped if name.startswith("cap:") else raised).add(label)
+            # a capped sentence scoring low alone must not carry the label through the
+            # whole-text reading either ("...joins the cabinet in a reshuffle")
+            capped |= capped_labels(sentence, context)
         scores: dict[str, float] = {}
         evidence: dict[str, str] = {}
         for label in LABELS:

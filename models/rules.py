@@ -9,7 +9,9 @@ rating of good, a vote of no confidence in the government, a firm that goes bank
 
 A few *caps* do the opposite for the commonest false alarms: an underspend, a planned
 retirement, a good inspection, a ceremonial mayor.  A cap lowers the model's probability
-only when no trigger rule fired in the same sentence.
+only when no trigger rule fired in the same sentence.  A sentence a cap matches is not
+evidence for its label even when the sentence alone scored low, so the classifier also
+bounds its whole-text reading by the sentences' own scores (:func:`capped_labels`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CAPS", "RULES", "Cap", "Rule", "apply_rules", "rules_fingerprint"]
+__all__ = ["CAPS", "RULES", "Cap", "Rule", "apply_rules", "capped_labels", "rules_fingerprint"]
 
 _I = re.IGNORECASE
 
@@ -129,7 +131,11 @@ RULES: tuple[Rule, ...] = (
             r"s151 officer|finance director|director of [a-z' ]{3,30}|head of paid service|"
             r"town clerk|chief officer|managing director|council boss|top officer)s?\b"
             r"[^.]{0,60}\b(suspended|sacked|dismissed|forced out|ousted|pushed out|"
-            r"placed on (special|gardening) leave|on (special|gardening) leave)\b"
+            r"placed on (special|gardening) leave|on (special|gardening) leave)\b|"
+            # the same fact told with the participle first ("suspended chief executive Jo")
+            r"\b(suspended|sacked|ousted) (council |the council's )?(chief executive|ceo|"
+            r"monitoring officer|section 151 officer|finance director|managing director|"
+            r"town clerk|head of paid service)\b"
         ),
         0.9,
         veto=_re(
@@ -156,10 +162,11 @@ RULES: tuple[Rule, ...] = (
             r"s151 officer|finance director|head of paid service|town clerk|managing director|"
             r"council boss|top officer|director)s?\b[^.]{0,80}\b(pay-?off|golden (handshake|"
             r"goodbye|parachute)|severance (deal|package|payment)|exit (package|deal|payment)|"
-            r"settlement agreement|compromise agreement|gagging (order|clause))|"
+            r"settlement (agreement|package|deal)|compromise agreement|gagging (order|clause))|"
             r"\b(pay-?off|golden (handshake|goodbye|parachute)|severance (deal|package|payment)|"
-            r"exit (package|deal|payment))\b[^.]{0,80}\b(chief executive|ceo|monitoring "
-            r"officer|section 151 officer|managing director|director)\b"
+            r"exit (package|deal|payment)|settlement (package|deal))\b[^.]{0,80}"
+            r"\b(chief executive|ceo|monitoring officer|section 151 officer|managing director|"
+            r"director)\b"
         ),
         0.8,
         veto=_re(r"\b(school|academy|hospital|nhs|police|company|firm|club|bank|university)\b"),
@@ -529,11 +536,33 @@ def apply_rules(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float
     return out, fired
 
 
+def capped_labels(sentence: str, context: str) -> set[str]:
+    """Labels a cap denies to this sentence whatever its score: its trigger matches the
+    sentence, no trigger rule of the label fired in it, and its exception appears nowhere
+    in ``context`` (the whole item: "Two councillors joined the Conservatives. The move
+    gives them overall control" keeps its label)."""
+    ended = bool(_ENDED.search(sentence))
+    raised = {
+        r.label for r in RULES if not (r.name in _RULE_VETO_ENDED and ended) and r.matches(sentence)
+    }
+    return {
+        c.label
+        for c in CAPS
+        if c.label not in raised
+        and c.trigger.search(sentence)
+        and not (c.unless is not None and c.unless.search(context))
+    }
+
+
+# how caps and rules combine with the network's scores (bump on a change of meaning)
+_COMBINING = "2: a cap matched in a sentence bounds the whole-text score"
+
+
 def rules_fingerprint() -> str:
     """Changes whenever a rule or cap changes, so stored tags know which rules made them."""
     import hashlib
 
-    parts = [
+    parts = [_COMBINING] + [
         f"{r.name}|{r.label}|{r.trigger.pattern}|{r.floor}|{r.veto.pattern if r.veto else ''}"
         for r in RULES
     ]

@@ -7,7 +7,9 @@ import json
 import random
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from models.classifier import Classifier
@@ -185,6 +187,14 @@ def test_rules_raise_and_cap() -> None:
             "officer_payoff",
         ),
         (
+            "Oakhurst councillors met in private to discuss suspended chief executive Jo Bell.",
+            "officer_suspended",
+        ),
+        (
+            "A settlement package would see the monitoring officer leave at the end of June.",
+            "officer_payoff",
+        ),
+        (
             "Bullying complaints against the council leader go to the standards committee.",
             "complaints_at_the_top",
         ),
@@ -309,6 +319,41 @@ def test_an_appointment_is_not_a_conflict_unless_a_dispute_is_told() -> None:
         "An interim chief executive was appointed after the previous one was suspended.", probs
     )
     assert kept["leadership_conflict"] >= 0.6
+
+
+@pytest.mark.parametrize(
+    ("sentences", "tagged"),
+    [
+        # every sentence is routine politics: the whole-text reading may not tag it
+        (
+            [
+                "Fernley Council leader announces cabinet reshuffle.",
+                "Two backbench councillors join the leader's cabinet in the reshuffle.",
+            ],
+            False,
+        ),
+        # the cap's exception is told in another sentence: the whole-text reading stands
+        (
+            [
+                "Two Fernley councillors have joined the Conservatives.",
+                "The move gives them overall control of the council.",
+            ],
+            True,
+        ),
+    ],
+)
+def test_a_capped_sentence_does_not_tag_through_the_whole_text(
+    sentences: list[str], tagged: bool
+) -> None:
+    """Each sentence alone scores low, the text read whole scores high: a cap matched in
+    a sentence bounds the whole-text score unless its exception appears in the item."""
+    name = "political_instability"
+    col = LABELS.index(name)
+    probs = np.full((1 + len(sentences), len(LABELS)), 0.05)
+    probs[0, col] = 0.9
+    fake = SimpleNamespace(threshold=0.5)
+    prediction = Classifier._combine(fake, probs, np.array([0.3, 0.4, 0.3]), sentences)  # type: ignore[arg-type]
+    assert (name in prediction.tags) is tagged
 
 
 def test_sentence_splitting() -> None:
