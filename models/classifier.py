@@ -172,13 +172,15 @@ class Classifier:
         for row, sentence in zip(probs[1:], sentences, strict=True):
             adjusted, fired = apply_rules(sentence, dict(zip(LABELS, row.tolist(), strict=True)))
             per_sentence.append(adjusted)
+            raised_here: set[str] = set()
             for name in fired:
                 label = _rule_label(name)
                 fired_by_label.setdefault(label, []).append(name)
-                (capped if name.startswith("cap:") else raised).add(label)
+                (capped if name.startswith("cap:") else raised_here).add(label)
+            raised |= raised_here
             # a capped sentence scoring low alone must not carry the label through the
             # whole-text reading either ("...joins the cabinet in a reshuffle")
-            capped |= capped_labels(sentence, context)
+            capped |= capped_labels(sentence, context, raised_here)
         scores: dict[str, float] = {}
         evidence: dict[str, str] = {}
         for label in LABELS:

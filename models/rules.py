@@ -536,15 +536,12 @@ def apply_rules(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float
     return out, fired
 
 
-def capped_labels(sentence: str, context: str) -> set[str]:
+def capped_labels(sentence: str, context: str, raised: set[str]) -> set[str]:
     """Labels a cap denies to this sentence whatever its score: its trigger matches the
-    sentence, no trigger rule of the label fired in it, and its exception appears nowhere
-    in ``context`` (the whole item: "Two councillors joined the Conservatives. The move
-    gives them overall control" keeps its label)."""
-    ended = bool(_ENDED.search(sentence))
-    raised = {
-        r.label for r in RULES if not (r.name in _RULE_VETO_ENDED and ended) and r.matches(sentence)
-    }
+    sentence, the label is not in ``raised`` (the labels whose trigger rules fired in it,
+    from :func:`apply_rules`), and its exception appears nowhere in ``context`` (the whole
+    item: "Two councillors joined the Conservatives. The move gives them overall control"
+    keeps its label)."""
     return {
         c.label
         for c in CAPS
