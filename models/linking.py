@@ -9,7 +9,8 @@ Evidence, strongest first:
   official name, short name, register aliases and press forms ("X Council", "X CC",
   "Northants").  A full council name ("Woking Borough Council") is strong evidence; a
   bare place name ("a row in Woking") is weaker, and is dropped when it is a person
-  ("Cllr Hastings", "Angus Robertson"), a club ("Newcastle United"), a place abroad
+  ("Cllr Hastings", "Angus Robertson"), a club ("Newcastle United"), a street or park
+  named after it ("London Road", "Devon Park"), a place abroad
   ("New York", "Perth, Western Australia") or not capitalised ("reading").
 
 Ambiguous names are resolved by context (Newcastle upon Tyne or under-Lyme, Richmond upon
@@ -166,6 +167,11 @@ SPORT_SUFFIXES = {
     "panthers",
     "cobras",
 }
+# A place name followed by one of these names a street or a park, which may be anywhere:
+# "London Road" runs out of most towns, "Devon Park" is in Newark.
+STREET_SUFFIXES = frozenset(
+    "road street avenue lane drive close crescent terrace gardens grove park way".split()
+)
 SPORT_WORDS = re.compile(
     r"\b(match|goal|league|striker|manager|fans|kick-off|premier league|"
     r"championship|fixture|squad|stadium|defender|midfielder|"
@@ -398,6 +404,8 @@ class Linker:
         if prev == "new" or (before and before[-1] == "New"):
             return False
         if nxt.lower() in SPORT_SUFFIXES:
+            return False
+        if nxt[:1].isupper() and nxt.lower().rstrip(".,;:") in STREET_SUFFIXES:
             return False
         if (
             sport

@@ -190,6 +190,15 @@ def test_a_two_tier_town_means_the_county_when_the_county_council_acts() -> None
     assert only("The county council will fill potholes in Swanley this week.")[0] == ("E10000016")
 
 
+def test_a_street_or_park_named_after_a_place_is_not_that_place() -> None:
+    # streets and parks named after distant places are everywhere; the town decides
+    assert only("New play areas at Devon Park in Newark are now open.")[0] == "E07000175"
+    assert only("Roadworks on London Road in Swanley start on Monday.")[0] == "E07000111"
+    assert links("Resurfacing of Derby Road and Leeds Street is finished.") == []
+    # the place itself still links
+    assert only("Parks in Devon will get new benches.")[0] == "E10000008"
+
+
 def test_a_council_name_inside_a_longer_town_is_the_town() -> None:
     assert only("Traders in High Wycombe fear the car park charges.")[0] == "E06000060"
     assert only("Sutton-in-Ashfield town centre is to get new benches.")[0] == "E07000170"
