@@ -11,7 +11,9 @@ Evidence, strongest first:
   bare place name ("a row in Woking") is weaker, and is dropped when it is a person
   ("Cllr Hastings", "Angus Robertson"), a club ("Newcastle United"), a street or park
   named after it ("London Road", "Devon Park"), a place abroad
-  ("New York", "Perth, Western Australia") or not capitalised ("reading").
+  ("New York", "Perth, Western Australia") or not capitalised ("reading").  "A Surrey
+  council has..." is one of the councils in Surrey, so it does not link Surrey County
+  Council ("a Surrey council spokesman" does).
 
 Ambiguous names are resolved by context (Newcastle upon Tyne or under-Lyme, Richmond upon
 Thames or Richmondshire), by date (Somerset County Council before April 2023, Somerset
@@ -209,6 +211,32 @@ TOWN_COUNCIL_CONFIDENCE = 0.8
 _TOWN_COUNCIL = re.compile(r" (city |borough |district )?council(lors?)?\b")
 
 
+_INDEFINITE = re.compile(r"\b(a|an|another|one)\s*$", re.I)
+_THEN_COUNCIL = re.compile(r"\s*council\b\s*([\w-]*)")
+# what "a Surrey council ..." goes on with when the council is Surrey's own
+_COUNCIL_MODIFIED = frozenset(
+    """spokesman spokeswoman spokesperson officer officers official officials worker workers
+    employee employees staff meeting report tax committee cabinet source document budget
+    scheme decision boss bosses chief vote""".split()
+)
+
+
+def _some_council_in(cased: str, start: int, end: int) -> bool:
+    """ "A Surrey council has..." is one of the councils in Surrey, not Surrey County
+    Council; "a Surrey council spokesman" is the county's."""
+    if not _INDEFINITE.search(cased[max(0, start - 12) : start + 1]):
+        return False
+    word = cased[start + 1 : end - 1]
+    if word.lower().endswith(" council"):
+        if not word.endswith(" council"):
+            return False  # "a Surrey County Council report": the name in full
+        rest = cased[end - 1 :]
+        nxt = re.match(r"\s*([\w-]*)", rest)
+    else:
+        nxt = _THEN_COUNCIL.match(cased, end - 1)
+    return nxt is not None and nxt.group(1).lower() not in _COUNCIL_MODIFIED
+
+
 _POSSESSIVE = re.compile(r"['’]s\b")
 _APOSTROPHE = re.compile(r"['’]")
 
@@ -273,6 +301,8 @@ class Linker:
         places: dict[str, list[str]] | None = None,
     ) -> None:
         self.councils = {c.gss: c for c in councils}
+        # county councils with districts beneath them: "a Surrey council" is one of those
+        self.upper_tier = {c.parent_gss for c in councils if c.parent_gss}
         self.outlets = {d: g for d, g in (outlets or {}).items() if g in self.councils}
         self.automaton = ahocorasick.Automaton()
         entries: dict[str, dict[str, bool]] = {}  # name -> {gss: strong}
@@ -493,6 +523,8 @@ class Linker:
             )
             for gss, strong in self._resolve(name, gss_map, context, when):
                 if not strong and not self._bare_mention_ok(cased, start, end, sport, cued):
+                    continue
+                if gss in self.upper_tier and _some_council_in(cased, start, end):
                     continue
                 add(gss, STRONG_CONFIDENCE if strong else WEAK_CONFIDENCE, start < lede_end, "text")
         for start, end, gss in spans:

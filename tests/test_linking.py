@@ -199,6 +199,23 @@ def test_a_street_or_park_named_after_a_place_is_not_that_place() -> None:
     assert only("Parks in Devon will get new benches.")[0] == "E10000008"
 
 
+def test_a_county_council_is_not_one_of_the_councils_in_its_county() -> None:
+    # "a Surrey council" is one of the districts, and the text does not say which
+    assert links("A Surrey council that gambled £1bn on property faces a takeover.") == []
+    assert links("Labour lost control of a Nottinghamshire council last night.") == []
+    # ...unless the text names it
+    assert links("A Surrey council, Spelthorne Borough Council, faces a takeover.") == [
+        ("E07000213", "primary")
+    ]
+    # the county's own: its spokesman, its name in full, the definite article
+    for text in (
+        "A Surrey council spokesman said the roads would be gritted.",
+        "A Surrey County Council report found delays in care assessments.",
+        "The Surrey council has approved its budget.",
+    ):
+        assert links(text) == [("E10000030", "primary")], text
+
+
 def test_a_council_name_inside_a_longer_town_is_the_town() -> None:
     assert only("Traders in High Wycombe fear the car park charges.")[0] == "E06000060"
     assert only("Sutton-in-Ashfield town centre is to get new benches.")[0] == "E07000170"
