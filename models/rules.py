@@ -115,6 +115,29 @@ RULES: tuple[Rule, ...] = (
         ),
         0.88,
     ),
+    # DOMAIN.md's exceptional financial support includes leave to raise council tax past
+    # the referendum limit; a council that asks for it is in difficulty (the rise a
+    # council sets within the limit is routine and does not count)
+    Rule(
+        "council_tax_above_limit",
+        "financial_distress",
+        _re(
+            r"\bcouncil tax\b[^.]{0,80}\b(above|beyond|exceed\w*|breach\w*|break\w*|over) "
+            r"the\b[^.]{0,30}\b(referendum )?(limit|cap|threshold|ceiling)\b|"
+            r"^(?=.*\bcouncil tax\b)(?=.*(?<![\d.])([6-9]|[1-9]\d)(\.\d+)? ?(%|per ?cent))"
+            r"(?=.*\b(permission|approval|consent|go-ahead|green light|request\w*|asked|"
+            r"asking|appl(y|ied|ying|ication)|allow(ed|s)?|let|lets|grant(ed|s)?)\b)"
+            r"(?=.*\b(government|ministers?|secretary of state|whitehall)\b)"
+        ),
+        0.85,
+        veto=_re(
+            r"\bruled? out\b|\bno plans\b|\b(not|never) (to )?(seek|ask|apply|request)\w*\b|"
+            r"\b(welsh|scottish) government\b|"
+            # the national limit itself: "allows councils to raise council tax by up to 6%"
+            r"\b(allow\w*|let|lets) (all |english |upper-tier )?(councils|local authorities|"
+            r"authorities)\b"
+        ),
+    ),
     Rule(
         "bailout",
         "financial_distress",
@@ -216,11 +239,15 @@ RULES: tuple[Rule, ...] = (
         "no_overall_control",
         "political_instability",
         _re(
-            r"\bno overall control\b|\bhung council\b|\bno party (has|with|holds) "
-            r"(overall )?(control|a majority)\b"
+            r"\bno overall (control|majority)\b|\bhung council\b|\bno (single |one )?party "
+            r"(has|with|holds|won|wins|winning|secured|gained|took) (overall )?(control|"
+            r"a majority|an overall majority|a clear majority)\b"
         ),
         0.9,
-        veto=_re(r"\bno longer (in )?no overall control\b"),
+        veto=_re(
+            r"\bno longer (in )?no overall control\b|\b(parliament|general election|"
+            r"westminster|holyrood|senedd|stormont|house of commons)\b"
+        ),
     ),
     Rule(
         "coalition_collapse",
@@ -310,13 +337,17 @@ RULES: tuple[Rule, ...] = (
             r"\binspection (into|of) [^.]{0,60}\bcouncil\b[^.]{0,20}\b(was |has been |is being )?"
             r"(ordered|launched|commissioned|extended)\b|"
             r"\b(government|government-appointed|independent) inspectors?\b[^.]{0,40}"
-            r"\b(looking|looked|examining|examined) (into|at)\b"
+            r"\b(looking|looked|examining|examined) (into|at)\b|"
+            r"\b(report|findings|verdict|recommendations?) (from|of|by) (a |the )?"
+            r"(government|government-appointed|independent) inspectors?\b|"
+            r"\binspectors? (sent|appointed|looking|looked) (in|into|to)\b[^.]{0,60}"
+            r"\b(council|authority|county hall|town hall|finances|financial)\b"
         ),
         0.8,
         veto=_re(
             r"\b(schools?|academy|ofsted|food|hygiene|care (homes?|services|providers)|prisons?|"
             r"police|fire|hospital|nhs|praise\w*|good|outstanding|landlords?|roads?|bridges?|"
-            r"buildings?|planning|appeals?)\b"
+            r"buildings?|planning|appeals?|health and safety)\b"
         ),
     ),
     Rule(

@@ -222,12 +222,55 @@ def test_rules_raise_and_cap() -> None:
             "An inspection into Oakhurst County Council was ordered in January.",
             "government_inspection",
         ),
+        (
+            "Oakhurst County Council should be abolished, says a report from a government "
+            "inspector.",
+            "government_inspection",
+        ),
+        (
+            "The inspector sent into the troubled authority will report in the spring.",
+            "government_inspection",
+        ),
+        (
+            "Fernley Council has asked the government for permission to raise council tax by 12%.",
+            "council_tax_above_limit",
+        ),
+        (
+            "Ministers agreed to let the council put council tax up by 9.99% next year.",
+            "council_tax_above_limit",
+        ),
+        (
+            "The council wants to raise council tax above the referendum limit.",
+            "council_tax_above_limit",
+        ),
+        (
+            "The elections left Oakhurst Council with no overall majority.",
+            "no_overall_control",
+        ),
+        ("No party won a majority on Fernley Council.", "no_overall_control"),
     ],
 )
 def test_rules_read_domain_words(sentence: str, rule: str) -> None:
     [spec] = [r for r in RULES if r.name == rule]
     raised, names = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
     assert rule in names and raised[spec.label] >= spec.floor
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # setting council tax within the limit is routine (DOMAIN.md)
+        "Council tax will rise by 4.99% from April, the most allowed without a referendum.",
+        "The government allows councils to raise council tax by up to 6% without a vote.",
+        "The council ruled out asking the government for leave to raise council tax by 10%.",
+        "Council tax rises 8% after the Welsh Government settlement, the council said.",
+        # a national election is not a council's
+        "The general election could leave parliament with no overall majority.",
+    ],
+)
+def test_routine_council_tax_and_national_politics_raise_nothing(sentence: str) -> None:
+    _, names = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
+    assert not [n for n in names if not n.startswith("cap:")]
 
 
 @pytest.mark.parametrize(
