@@ -45,3 +45,21 @@ def test_signature_round_trip_and_boilerplate() -> None:
         strip_boilerplate("Council met.\nADVERTISEMENT\nIt agreed.") == "Council met.\nIt agreed."
     )
     assert strip_boilerplate("The council met. It agreed.") == "The council met. It agreed."
+
+
+def test_expired_items_leave_the_index_and_the_rest_still_match() -> None:
+    story_a = "The council agreed the plan for the town centre after a long debate. " * 5
+    story_b = "Bin collections will change in the new year as the depot moves site. " * 5
+    sig_a, sig_b = signatures([story_a, story_b])
+    index = StoryIndex(window_days=60)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    index.assign(1, sig_a, t0)
+    index.assign(2, sig_b, t0 + timedelta(days=10))
+    assert index.expire(t0 + timedelta(days=5)) == 1 and len(index) == 1
+    # the expired story cannot be joined; the kept one still can
+    assert index.assign(3, sig_a, t0 + timedelta(days=20)) == (3, 0.0)
+    assert index.assign(4, sig_b, t0 + timedelta(days=20))[0] == 2
+    assert index.expire(t0 + timedelta(days=100)) == 3 and len(index) == 0
+    # an item added while rebuilding from storage keeps the story it was given
+    index.add(7, sig_a, t0 + timedelta(days=101), story=5)
+    assert index.match(sig_a, t0 + timedelta(days=102)) == (5, 1.0)
