@@ -1,4 +1,5 @@
-"""Near-duplicate items grouped into stories (MinHash + LSH, from datasketch).
+"""Near-duplicate items grouped into stories (MinHash signatures from datasketch; LSH
+banding with the band sizes datasketch chooses for the threshold).
 
 A Local Democracy Reporting story is republished by dozens of outlets: each copy gets a
 new headline, loses or reorders paragraphs, gains the outlet's boilerplate.  Word
