@@ -174,12 +174,20 @@ SPORT_SUFFIXES = {
 STREET_SUFFIXES = frozenset(
     "road street avenue lane drive close crescent terrace gardens grove park way".split()
 )
-SPORT_WORDS = re.compile(
-    r"\b(match|goal|league|striker|manager|fans|kick-off|premier league|"
-    r"championship|fixture|squad|stadium|defender|midfielder|"
-    r"goalkeeper|transfer|cup tie|try|tries)\b",
-    re.I,
+# Words that make a text a sports report, looked up in the set of its words (a
+# case-insensitive regular expression over the text took a third of the time of linking)
+SPORT_WORDS = frozenset(
+    """match goal league striker manager fans fixture championship squad stadium defender
+    midfielder goalkeeper transfer try tries""".split()
 )
+SPORT_PHRASES = (" kick off ", " cup tie ")
+
+
+def _sporty(norm: str) -> bool:
+    """Is this (padded, normalised) text about sport?"""
+    return not SPORT_WORDS.isdisjoint(norm.split()) or any(p in norm for p in SPORT_PHRASES)
+
+
 ABROAD = re.compile(
     r"^[,\s]+(new south wales|western australia|queensland|victoria|tasmania|australia|"
     r"ontario|quebec|nova scotia|canada|new zealand|usa|u\.s\.|america|virginia|alabama|"
@@ -512,7 +520,7 @@ class Linker:
         cased = " " + _prepare(body) + " "
         norm = cased.lower()
         lede_end = self._lede_end(body, cased)
-        sport = bool(SPORT_WORDS.search(body))
+        sport = _sporty(norm)
         spans = self._place_spans(norm, when)
         for start, end, name, gss_map in self._matches(norm):
             if spans and self._inside_place(spans, start, end):

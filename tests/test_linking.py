@@ -70,6 +70,7 @@ def test_bare_place_name_links_with_lower_confidence() -> None:
         "Perth, Western Australia, elects its councillors.",
         "She spent the evening reading about local history.",
         "Harry Kane scored twice for England.",
+        "Bradford City fans were left waiting when the kick-off was delayed.",
     ],
 )
 def test_things_that_must_not_link(text: str) -> None:
