@@ -585,9 +585,14 @@ class OutboxJournal:
     """The ids of messages the SMTP server accepted, appended with one ``write`` the
     moment it answered 250, before the database is told.  A process killed in between
     leaves the id in the file (the kernel has it even after SIGKILL); the next run marks
-    it sent instead of sending it again.  Only a crash of the machine itself within
-    microseconds of the 250 can still cause a duplicate, which carries the same
-    Message-ID."""
+    it sent instead of sending it again.
+
+    What no client can close: once the final "." has left, the server may keep the
+    message, and the client learns so only from the 250.  A kill while the server works
+    on the message (its parsing and queueing: 1.9 ms of a 3.8 ms cycle with the test
+    server) leaves the outcome unknown, and the message is sent again rather than risk
+    losing it; the copy carries the same Message-ID, by which a mail client or provider
+    can recognise it."""
 
     def __init__(self, path: str) -> None:
         self.path = path

@@ -237,8 +237,8 @@ class SmtpSettings:
     journal_file: str = _opt(
         "",
         "Append-only record of messages the server accepted, read after a crash so "
-        "that nothing is sent twice (empty: beside the SQLite file, or ./.council-monitor-"
-        "outbox-journal).",
+        "that none of them is sent again (empty: beside the SQLite file, or "
+        "./.council-monitor-outbox-<hash of the database URL>.journal).",
     )
     ca_file: str = _opt(
         "", "CA bundle that verifies the server's STARTTLS certificate (empty: the system's)."
