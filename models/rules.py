@@ -287,7 +287,8 @@ RULES: tuple[Rule, ...] = (
         _re(
             r"\bcommissioners?\b[^.]{0,60}\b(appoint\w*|sent|send\w*|take (over|control)|"
             r"took (over|control)|taken (over|control)|to run|oversee|installed|impose\w*|"
-            r"in charge)\b|\b(send|sends|sending|sent|appoint\w*) (in )?(government )?"
+            r"in charge|(will |to )(remain|stay)|extended)\b|"
+            r"\b(send|sends|sending|sent|appoint\w*) (in )?(government )?"
             r"commissioners\b|\bgovernment (intervention|takeover) (at|in|of)\b|"
             r"\b(faces?|facing|under|threat of|threatened with|imposes?) government "
             r"(intervention|takeover)\b|\b(under the control of|taken over by|take over by|"
@@ -340,6 +341,8 @@ RULES: tuple[Rule, ...] = (
             r"\b(looking|looked|examining|examined) (into|at)\b|"
             r"\b(report|findings|verdict|recommendations?) (from|of|by) (a |the )?"
             r"(government|government-appointed|independent) inspectors?\b|"
+            r"\binspectors?\b[^.]{0,20}\b(appointed|sent (in )?|ordered|commissioned) by "
+            r"(the )?(government|secretary of state|ministers?|communities secretary)\b|"
             r"\binspectors? (sent|appointed|looking|looked) (in|into|to)\b[^.]{0,60}"
             r"\b(council|authority|county hall|town hall|finances|financial)\b"
         ),
@@ -526,6 +529,74 @@ CAPS: tuple[Cap, ...] = (
             r"\b(gap|over-?spen\w*|deficit|shortfall|cuts?|freeze|s\.?114|section 114|debt|"
             r"bankrupt\w*|reserves|savings|pressures?|black hole|loss(es)?|crisis|overrun\w*|"
             r"borrow\w*|exceptional financial support|capitalisation|unaffordable)\b"
+        ),
+    ),
+    # DOMAIN.md: "a clear single-party majority" is not instability; a party that keeps
+    # its majority or control at an election is the clearest case
+    Cap(
+        "control_kept",
+        "political_instability",
+        _re(
+            r"\b(keeps?|kept|keeping|retains?|retained|retaining|holds?|held|holding|"
+            r"hangs? on to|hung on to) (on to |onto )?(its |their |his |her |overall |a )?"
+            r"(overall |working |comfortable |clear |outright )?(majority|control)\b|"
+            r"\b(increased|bigger|larger|comfortable) majority\b|\b(remains?|still has|"
+            r"with) (a |its |an )?(working|clear|comfortable|overall|outright) majority\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(lose|loses|lost|losing|gave up|give up|hand\w*|cost\w*|wipe\w*)\b[^.,;]{0,25}"
+            r"\b(majority|control)\b|\b(no overall (control|majority)|hung|minority "
+            r"administration|coalition|no confidence|ousted|toppl\w*|collaps\w*|balance of "
+            r"power|casting vote|deadlock\w*)\b"
+        ),
+    ),
+    # an auditor's clean findings are good news, not a governance failure
+    Cap(
+        "clean_audit",
+        "governance_failure",
+        _re(
+            r"\bno (significant |major |serious |key )?weakness(es)?\b|"
+            r"\bunqualified (audit )?opinion\b|\bclean (bill of health|audit|set of accounts)\b|"
+            r"\bno (statutory )?recommendations (were |was |have been )?(made|issued)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(but|however|although|except)\b[^.]{0,80}\b(weakness\w*|failings?|statutory "
+            r"recommendations?|unlawful)\b|\b(adverse|disclaim\w*) opinion\b|"
+            r"(?<!un)qualified (audit )?opinion\b|\bpublic interest\b"
+        ),
+    ),
+    # a school, care home or hospital rated inadequate is not the council's own failing
+    # unless the service is the council's (DOMAIN.md: Ofsted "inadequate" for a council)
+    Cap(
+        "provider_inspection",
+        "governance_failure",
+        _re(
+            r"\b(school|academy|nursery|care home|nursing home|hospital|gp surgery|surgery|"
+            r"college|prison|hotel|restaurant|takeaway)s?\b[^.]{0,60}\b(rated|judged|"
+            r"graded|found to be|branded) ['‘\"]?(inadequate|requires improvement)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(children'?s services|social (care|services)|council-run|run by the council|"
+            r"council's own|the council runs|local authority-run|SEND services|youth "
+            r"justice)\b"
+        ),
+    ),
+    # a climate or nature emergency is a policy declaration, not a financial one
+    Cap(
+        "non_financial_emergency",
+        "financial_distress",
+        _re(
+            r"\b(climate|ecological|nature|biodiversity|environment(al)?|air quality)"
+            r"( and (ecological|nature|biodiversity))? emergency\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(gap|over-?spen\w*|deficit|shortfall|s\.?114|section 114|bankrupt\w*|"
+            r"black hole|exceptional financial support|capitalisation|(financial|budget|"
+            r"funding) (crisis|pressures?))\b"
         ),
     ),
     Cap(

@@ -232,6 +232,11 @@ def test_rules_raise_and_cap() -> None:
             "government_inspection",
         ),
         (
+            "An inspector appointed by the Secretary of State is reviewing Fernley Council.",
+            "government_inspection",
+        ),
+        ("Commissioners will remain at Oakhurst Council until 2027.", "commissioners"),
+        (
             "Fernley Council has asked the government for permission to raise council tax by 12%.",
             "council_tax_above_limit",
         ),
@@ -332,6 +337,37 @@ def test_an_extended_intervention_is_not_capped() -> None:
         # spending on services is not distress unless the money is short
         ("The council will spend nearly £8m over five years fixing potholes and roads.", "F", True),
         ("The council will invest £2m in its parks despite a £10m budget gap.", "F", False),
+        # DOMAIN.md: a clear single-party majority is not instability
+        (
+            "Labour held on to its majority on Fernley Council despite losing three seats.",
+            "P",
+            True,
+        ),
+        ("Fernley's ruling group remains the largest with a comfortable majority.", "P", True),
+        ("Labour kept control of Fernley for a decade before losing its majority.", "P", False),
+        # a clean audit, unless the same item reports a finding
+        (
+            "Auditors reported no significant weaknesses in Fernley Council's arrangements.",
+            "G",
+            True,
+        ),
+        ("The auditor gave the county an unqualified opinion on its accounts.", "G", True),
+        (
+            "Auditors found no significant weaknesses in planning but made statutory "
+            "recommendations on its finances.",
+            "G",
+            False,
+        ),
+        # a climate or nature emergency is a policy, not a financial emergency
+        ("Oakhurst County Council has declared a nature emergency.", "F", True),
+        (
+            "Fernley declared a climate emergency in 2019 and now faces a £9m budget gap.",
+            "F",
+            False,
+        ),
+        # a provider rated inadequate is not the council's failing; a council-run one may be
+        ("A primary school in Fernley has been rated inadequate by Ofsted.", "G", True),
+        ("A council-run care home in Oakhurst was rated inadequate by inspectors.", "G", False),
     ],
 )
 def test_routine_politics_and_spending_are_capped(sentence: str, label: str, capped: bool) -> None:
