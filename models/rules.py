@@ -138,6 +138,27 @@ RULES: tuple[Rule, ...] = (
             r"authorities)\b"
         ),
     ),
+    # DOMAIN.md counts a budget gap, hole or shortfall; the network read the plainest
+    # statement of one ("the council has a budget gap of £20m for 2026/27") at 0.01
+    Rule(
+        "budget_gap",
+        "financial_distress",
+        _re(
+            r"\b(budget|funding|financial|spending|revenue) (gap|shortfall|black hole)s?\b|"
+            r"\bblack hole\b|\bgap (of £|in (its|the council's|the) (budget|finances))"
+        ),
+        0.75,
+        veto=_re(
+            # closed, or the whole sector's
+            r"(?<!not )(?<!never )\b(closed|bridged|plugged|balanced|eliminated|wiped out)\b"
+            r"[^.]{0,40}\b(gap|shortfall|hole)\b|\b(gap|shortfall|hole)\b[^.]{0,40}"
+            r"(?<!not )(?<!never )(?<!yet to be )\b(closed|bridged|plugged|eliminated)\b|"
+            r"\b(no|without an?) (budget |funding )?(gap|shortfall)\b|\bnationally\b|"
+            r"\b(councils|local authorities|town halls) (across|in|throughout) (england|"
+            r"wales|scotland|the (uk|country|sector))\b|\b(all|most|many|english) "
+            r"(councils|local authorities)\b"
+        ),
+    ),
     Rule(
         "bailout",
         "financial_distress",

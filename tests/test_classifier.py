@@ -253,6 +253,9 @@ def test_rules_raise_and_cap() -> None:
             "no_overall_control",
         ),
         ("No party won a majority on Fernley Council.", "no_overall_control"),
+        ("The council has a budget gap of £20m for 2026/27.", "budget_gap"),
+        ("Fernley Council has still not closed its £9m funding gap.", "budget_gap"),
+        ("Oakhurst faces a £30m black hole in its finances.", "budget_gap"),
     ],
 )
 def test_rules_read_domain_words(sentence: str, rule: str) -> None:
@@ -269,6 +272,10 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         "The government allows councils to raise council tax by up to 6% without a vote.",
         "The council ruled out asking the government for leave to raise council tax by 10%.",
         "Council tax rises 8% after the Welsh Government settlement, the council said.",
+        # a gap that was closed, or the whole sector's, is not a council in difficulty
+        "The council closed its £4m budget gap with savings it had planned last year.",
+        "Councils across England face a funding gap of £2bn next year, the LGA says.",
+        "The council has no budget gap for the coming year.",
         # a national election is not a council's
         "The general election could leave parliament with no overall majority.",
     ],
