@@ -516,7 +516,7 @@ CAPS: tuple[Cap, ...] = (
         0.3,
         unless=_re(
             r"\b(lose|loses|lost|losing|give|gives|gave|giving|hand\w*|win|wins|won|gain\w*|"
-            r"regain\w*|take|takes|took|wipe\w*|cost\w*|overall)\b[^.,;]{0,20}\b(majority|control)\b|"
+            r"regain\w*|take|takes|took|wipe\w*|cost\w*|overall)\b[^.,;]{0,30}\b(majority|control)\b|"
             r"\b(balance of power|hung|no overall control|minority administration|coalition|"
             r"casting vote|kingmaker|ousted|toppl\w*|collaps\w*|no confidence)\b"
         ),
@@ -566,7 +566,7 @@ CAPS: tuple[Cap, ...] = (
         ),
         0.3,
         unless=_re(
-            r"\b(lose|loses|lost|losing|gave up|give up|hand\w*|cost\w*|wipe\w*)\b[^.,;]{0,25}"
+            r"\b(lose|loses|lost|losing|gave up|give up|hand\w*|cost\w*|wipe\w*)\b[^.,;]{0,30}"
             r"\b(majority|control)\b|\b(no overall (control|majority)|hung|minority "
             r"administration|coalition|no confidence|ousted|toppl\w*|collaps\w*|balance of "
             r"power|casting vote|deadlock\w*)\b"

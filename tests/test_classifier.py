@@ -322,6 +322,7 @@ def test_an_extended_intervention_is_not_capped() -> None:
         ("A Fernley councillor has defected from Labour to the Greens.", "P", True),
         ("Two councillors switched sides, but the administration keeps its majority.", "P", True),
         ("The defection of two councillors costs Labour its majority.", "P", False),
+        ("Two defections have cost the ruling group its majority.", "P", False),
         ("A councillor's defection leaves Fernley Council in no overall control.", "P", False),
         ("Cllr Smith has joined the Conservatives after a year as an independent.", "P", True),
         # a leader sharing out portfolios, unless a row forced the reshuffle
