@@ -101,7 +101,9 @@ RULES: tuple[Rule, ...] = (
         "financial_distress",
         _re(
             r"\b(run(ning)? out of (money|reserves|cash)|reserves (will |would )?"
-            r"(be )?(run (out|dry)|exhausted|wiped out|depleted))\b"
+            r"(be )?(run (out|dry)|exhausted|wiped out|depleted))\b|\blast (remaining )?"
+            r"(reserves|cash reserves)\b|\breserves (are |were |will be )?(almost|nearly|"
+            r"virtually) (gone|exhausted|used up|spent)\b"
         ),
         0.88,
         veto=_re(r"\bnot (be )?running out\b|\bnot run out\b"),
@@ -145,7 +147,10 @@ RULES: tuple[Rule, ...] = (
         "financial_distress",
         _re(
             r"\b(budget|funding|financial|spending|revenue) (gap|shortfall|black hole)s?\b|"
-            r"\bblack hole\b|\bgap (of £|in (its|the council's|the) (budget|finances))"
+            r"\bblack hole\b|\bgap (of £|in (its|the council's|the) (budget|finances))|"
+            # not "fails to set a budget": a deadlock is political (rule budget_defeated)
+            r"\b(struggl\w*|unable|cannot|can't) to balance (its|the) (books|budget)\b|"
+            r"\bcannot balance (its|the) (books|budget)\b|\bunable to set a balanced budget\b"
         ),
         0.75,
         veto=_re(

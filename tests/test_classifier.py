@@ -256,6 +256,11 @@ def test_rules_raise_and_cap() -> None:
         ("The council has a budget gap of £20m for 2026/27.", "budget_gap"),
         ("Fernley Council has still not closed its £9m funding gap.", "budget_gap"),
         ("Oakhurst faces a £30m black hole in its finances.", "budget_gap"),
+        ("Cuts are proposed as the council struggles to balance its books.", "budget_gap"),
+        (
+            "Fernley will have to draw on its last remaining reserves to get through the year.",
+            "reserves_exhausted",
+        ),
     ],
 )
 def test_rules_read_domain_words(sentence: str, rule: str) -> None:
