@@ -94,7 +94,11 @@ RULES: tuple[Rule, ...] = (
             r"\binsolven(t|cy)\b"
         ),
         0.9,
-        veto=_NOT_COUNCIL,
+        veto=_re(
+            _NOT_COUNCIL.pattern + r"|\b(fears?|talk|claims?|suggestions?)\b[^.]{0,30}\b(dismissed|"
+            r"rejected|played down|unfounded|wide of the mark)\b|\bdismiss\w* (fears|claims|talk|"
+            r"suggestions)\b|\bno (risk|danger|prospect) of\b"
+        ),
     ),
     Rule(
         "reserves_exhausted",
@@ -157,8 +161,13 @@ RULES: tuple[Rule, ...] = (
             # closed, or the whole sector's
             r"(?<!not )(?<!never )\b(closed|bridged|plugged|balanced|eliminated|wiped out)\b"
             r"[^.]{0,40}\b(gap|shortfall|hole)\b|\b(gap|shortfall|hole)\b[^.]{0,40}"
-            r"(?<!not )(?<!never )(?<!yet to be )\b(closed|bridged|plugged|eliminated)\b|"
+            r"(?<!not )(?<!never )(?<!yet to be )(?<!cannot be )(?<!can't be )(?<!not be )"
+            r"\b(closed|bridged|plugged|eliminated)\b|"
             r"\b(no|without an?) (budget |funding )?(gap|shortfall)\b|\bnationally\b|"
+            # a draft budget's gap that officers expect to close is routine budget setting
+            r"(?<!no )(?<!without a )\b(expect\w*|plan\w*|on track|set|due) to "
+            r"(close|bridge|balance|meet)\b|"
+            r"\b(through|with|from) (planned|identified|agreed) savings\b|"
             r"\b(councils|local authorities|town halls) (across|in|throughout) (england|"
             r"wales|scotland|the (uk|country|sector))\b|\b(all|most|many|english) "
             r"(councils|local authorities)\b"
@@ -189,7 +198,10 @@ RULES: tuple[Rule, ...] = (
         0.9,
         veto=_re(
             r"\b(wrongly|in error|by mistake|headteacher|head teacher|school|"
-            r"hospital|nhs|police)\b"
+            r"hospital|nhs|police)\b|"
+            # the officer doing the dismissing: "the monitoring officer dismissed a complaint"
+            r"\bdismissed (a |an |the |all |two |three |several )?(\w+ )?(complaints?|claims?|"
+            r"appeals?|allegations?|objections?|concerns?|case)\b"
         ),
     ),
     Rule(
@@ -259,7 +271,13 @@ RULES: tuple[Rule, ...] = (
             r"\bconfidence vote\b"
         ),
         0.88,
-        veto=_NATIONAL,
+        veto=_re(
+            _NATIONAL.pattern
+            + r"|\bconfidence (vote |motion )?in (the |its |their )?(council'?s? )?"
+            r"(chief executive|ceo|monitoring officer|managing director|town clerk|director|"
+            r"chief officer|senior officers?)\b|\b(unison|gmb|unite|trade unions?|union "
+            r"members|staff|employees|workers)\b"
+        ),
     ),
     Rule(
         "no_overall_control",
@@ -398,7 +416,10 @@ RULES: tuple[Rule, ...] = (
             r"\b(from|no longer|previously|formerly|after being|since being) "
             r"(rated |judged )?['‘\"]?inadequate\b|\bafter\b[^.]{0,50}\binadequate\b|"
             r"\b(rated|judged|graded|as|now) ['‘\"]?(good|outstanding)\b|"
-            r"\b(school|academy|care home|hospital|nhs|trust|police|nursery|college|prison)\b"
+            r"\b(school|academy|care home|hospital|nhs|trust|police|nursery|college|prison)\b|"
+            r"\b(reserves|funding|budget|balances|provision|resources|staffing|parking|"
+            r"drainage|ventilation|lighting)\b[^.]{0,12}\b(is|are|was|were|remains?|remain) "
+            r"['‘\"]?inadequate\b"
         ),
     ),
     Rule(
@@ -478,7 +499,10 @@ CAPS: tuple[Cap, ...] = (
         unless=_re(
             r"\b(suspend\w*|dispute|row|clash\w*|pay-?off|bully\w*|forced|ousted|sacked|"
             r"grievance|tribunal|investigation|resign\w*|quit\w*|walk\w* out|departure|"
-            r"turnover|exodus|no confidence|untenable)\b"
+            r"turnover|exodus|no confidence|untenable)\b|\b(second|third|fourth|fifth|sixth|"
+            r"\d+(st|nd|rd|th)) (interim |acting |permanent |new )?(chief executive|ceo|"
+            r"managing director|monitoring officer|section 151 officer|finance director)\b"
+            r"[^.]{0,30}\bin (\w+ ){0,2}(years?|months?)\b"
         ),
     ),
     Cap(
@@ -497,7 +521,7 @@ CAPS: tuple[Cap, ...] = (
             r"\bextend(s|ing)? (the |its |their )?(intervention|oversight|commissioners|"
             r"powers|inspection)|\b(has|have|had|been|was|were|is|are|will be) extended\b|"
             r"\b(remain\w*|continu\w*|not yet|still|fresh)\b|"
-            r"\bnew commissioners\b"
+            r"\bnew commissioners\b|\b(has|have|had) left (nobody|no one|no|a|an)\b"
         ),
     ),
     Cap(
@@ -523,7 +547,9 @@ CAPS: tuple[Cap, ...] = (
             r"\b(lose|loses|lost|losing|give|gives|gave|giving|hand\w*|win|wins|won|gain\w*|"
             r"regain\w*|take|takes|took|wipe\w*|cost\w*|overall)\b[^.,;]{0,30}\b(majority|control)\b|"
             r"\b(balance of power|hung|no overall control|minority administration|coalition|"
-            r"casting vote|kingmaker|ousted|toppl\w*|collaps\w*|no confidence)\b"
+            r"casting vote|kingmaker|ousted|toppl\w*|collaps\w*|no confidence|change[sd]? "
+            r"hands)\b|\bend(s|ed|ing)?\b[^.,;]{0,30}\bmajority\b|\b(second|third|fourth|"
+            r"another|latest|string of|series of|wave of|run of) defections?\b"
         ),
     ),
     # a leader sharing out portfolios is routine; a reshuffle forced by a row is not

@@ -302,11 +302,16 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         "The council closed its £4m budget gap with savings it had planned last year.",
         "Councils across England face a funding gap of £2bn next year, the LGA says.",
         "The council has no budget gap for the coming year.",
+        "The draft budget has a gap of £6m that officers expect to close with planned savings.",
+        # a fear dismissed, an officer dismissing a complaint, money called inadequate
+        "Bankruptcy fears were dismissed as the council reported a surplus.",
+        "The monitoring officer dismissed a complaint against a Fernley councillor.",
+        "The finance director warned that the council's reserves are inadequate.",
         # a national election is not a council's
         "The general election could leave parliament with no overall majority.",
     ],
 )
-def test_routine_council_tax_and_national_politics_raise_nothing(sentence: str) -> None:
+def test_routine_statements_raise_no_rule(sentence: str) -> None:
     _, names = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
     assert not [n for n in names if not n.startswith("cap:")]
 
@@ -333,6 +338,21 @@ def test_what_ends_or_is_denied_is_not_a_governance_failure(sentence: str) -> No
     assert adjusted["governance_failure"] <= 0.9
 
 
+def test_no_confidence_in_an_officer_is_not_political() -> None:
+    """A union's vote of no confidence in the chief executive is a leadership conflict;
+    it says nothing about who controls the council."""
+    _, names = apply_rules(
+        "Unison members at Fernley Council pass a vote of no confidence in the chief executive.",
+        dict.fromkeys(LABELS, 0.1),
+    )
+    assert "no_confidence_l" in names and "no_confidence_p" not in names
+    _, names = apply_rules(
+        "Councillors will debate a motion of no confidence in the leader of Fernley Council.",
+        dict.fromkeys(LABELS, 0.1),
+    )
+    assert {"no_confidence_l", "no_confidence_p"} <= set(names)
+
+
 def test_an_extended_intervention_is_not_capped() -> None:
     adjusted, names = apply_rules(
         "The intervention at Fernley Council has been extended for another year.",
@@ -349,6 +369,11 @@ def test_an_extended_intervention_is_not_capped() -> None:
         ("Two councillors switched sides, but the administration keeps its majority.", "P", True),
         ("The defection of two councillors costs Labour its majority.", "P", False),
         ("Two defections have cost the ruling group its majority.", "P", False),
+        ("Control of Fernley Council changes hands after a defection.", "P", False),
+        ("Fernley's ruling group suffers its third defection in a month.", "P", False),
+        # DOMAIN.md: high turnover of senior staff is a leadership conflict
+        ("Fernley Council appoints its fourth interim chief executive in three years.", "L", False),
+        ("Commissioners said turnover has left nobody accountable for housing.", "G", False),
         ("A councillor's defection leaves Fernley Council in no overall control.", "P", False),
         ("Cllr Smith has joined the Conservatives after a year as an independent.", "P", True),
         # a leader sharing out portfolios, unless a row forced the reshuffle
