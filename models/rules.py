@@ -422,6 +422,43 @@ RULES: tuple[Rule, ...] = (
             r"['‘\"]?inadequate\b"
         ),
     ),
+    # DOMAIN.md: "inspections finding systemic failings", whoever carries them out
+    Rule(
+        "review_finds_failings",
+        "governance_failure",
+        _re(
+            r"\b(review|inquiry|investigation|inspection|report|audit|inspectors?|auditors?)\b"
+            r"[^.]{0,80}\b(found|finds|uncovered|identified|exposed|revealed|describe[sd]?|"
+            r"highlighted|laid bare)\b[^.]{0,60}\b(culture of (secrecy|"
+            r"cover-?ups?|impunity)|toxic culture|systemic (failings|failures|"
+            r"weaknesses)|serious (failings|failures|weaknesses) (in|of) (governance|"
+            r"leadership|decision-making|management)|dysfunctional|failures? of governance|"
+            r"governance failures?|(poor|weak|inadequate) governance)\b"
+        ),
+        0.8,
+        veto=_re(
+            r"\b(school|academy|hospital|nhs|police|trust|care home|charity|club|company|firm|"
+            r"university|prison)\b|\bno (evidence|sign|signs) of\b|\b(not|never|nothing)\b"
+            r"[^.]{0,20}\b(found|finds|identified)\b"
+        ),
+    ),
+    # Scotland: the Controller of Audit reports to the Accounts Commission, which may hold a
+    # hearing: the Scottish form of a public interest report or best value inspection
+    Rule(
+        "accounts_commission",
+        "governance_failure",
+        _re(
+            r"\b(accounts commission|controller of audit)\b[^.]{0,80}\b(hearing|examin\w*|"
+            r"investigat\w*|inquiry|statutory report|section 102|special report)\b|"
+            r"\b(hearing|statutory report|section 102 report|special report|investigation)\b"
+            r"[^.]{0,40}\b(by|from|of) the (accounts commission|controller of audit)\b"
+        ),
+        0.8,
+        veto=_re(
+            r"\b(praise\w*|good progress|improv(ed|ement) (found|noted)|annual report|"
+            r"overview|national|all councils|every council|councils across)\b"
+        ),
+    ),
     Rule(
         "section_5",
         "governance_failure",
@@ -627,13 +664,31 @@ CAPS: tuple[Cap, ...] = (
         _re(
             r"\b(school|academy|nursery|care home|nursing home|hospital|gp surgery|surgery|"
             r"college|prison|hotel|restaurant|takeaway)s?\b[^.]{0,60}\b(rated|judged|"
-            r"graded|found to be|branded) ['‘\"]?(inadequate|requires improvement)\b"
+            r"graded|found to be|branded) ['‘\"]?(inadequate|requires improvement)\b|"
+            r"\b(police( force)?|constabulary|fire (and rescue )?service|nhs trust|hospital "
+            r"trust|ambulance service|health board)\b[^.]{0,60}\b(told to improve|requires? "
+            r"improvement|inadequate|special measures|failing)\b"
         ),
         0.3,
         unless=_re(
             r"\b(children'?s services|social (care|services)|council-run|run by the council|"
             r"council's own|the council runs|local authority-run|SEND services|youth "
             r"justice)\b"
+        ),
+    ),
+    # DOMAIN.md: income reported as producing money is not distress
+    Cap(
+        "income_ahead",
+        "financial_distress",
+        _re(
+            r"\b(earn\w*|income|interest|receipts|returns?|revenue|rent)\b[^.]{0,40}\b(more|"
+            r"higher|better|above|ahead|greater|bigger)\b[^.]{0,40}\b(budgeted|expected|"
+            r"forecast|planned|target)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(gap|over-?spen\w*|deficit|shortfall|s\.?114|section 114|bankrupt\w*|"
+            r"black hole|losses?|debts?|costs?|borrowing|pressures?)\b"
         ),
     ),
     # a climate or nature emergency is a policy declaration, not a financial one

@@ -277,6 +277,15 @@ def test_rules_raise_and_cap() -> None:
         ("The council has a budget gap of £20m for 2026/27.", "budget_gap"),
         ("Fernley Council has still not closed its £9m funding gap.", "budget_gap"),
         ("Oakhurst faces a £30m black hole in its finances.", "budget_gap"),
+        (
+            "An independent review found a culture of secrecy at the top of Fernley Council.",
+            "review_finds_failings",
+        ),
+        (
+            "The Accounts Commission will hold a hearing on the Controller of Audit's report "
+            "on Oakhurst Council.",
+            "accounts_commission",
+        ),
         ("Cuts are proposed as the council struggles to balance its books.", "budget_gap"),
         (
             "Fernley will have to draw on its last remaining reserves to get through the year.",
@@ -305,6 +314,8 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         "The draft budget has a gap of £6m that officers expect to close with planned savings.",
         # a fear dismissed, an officer dismissing a complaint, money called inadequate
         "Bankruptcy fears were dismissed as the council reported a surplus.",
+        "A review of the academy found serious failings in leadership and management.",
+        "The Accounts Commission has published its annual overview of local government.",
         "The monitoring officer dismissed a complaint against a Fernley councillor.",
         "The finance director warned that the council's reserves are inadequate.",
         # a national election is not a council's
@@ -443,6 +454,10 @@ def test_an_extended_intervention_is_not_capped() -> None:
         # a provider rated inadequate is not the council's failing; a council-run one may be
         ("A primary school in Fernley has been rated inadequate by Ofsted.", "G", True),
         ("A council-run care home in Oakhurst was rated inadequate by inspectors.", "G", False),
+        ("The county's police force has been told to improve by inspectors.", "G", True),
+        # income ahead of budget is not distress; costs ahead of it may be
+        ("Fernley Council earned more interest on its cash than it had budgeted.", "F", True),
+        ("Interest costs on the council's borrowing are higher than expected.", "F", False),
     ],
 )
 def test_routine_politics_and_spending_are_capped(sentence: str, label: str, capped: bool) -> None:
