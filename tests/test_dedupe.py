@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import random
+import re
 import sys
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from models.dedupe import StoryIndex, from_bytes, signatures, strip_boilerplate, to_bytes
+from datasketch import MinHash
+
+from models.dedupe import (
+    NUM_PERM,
+    StoryIndex,
+    from_bytes,
+    signatures,
+    strip_boilerplate,
+    to_bytes,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.syndication import build_set, cluster, pair_scores
@@ -63,3 +74,36 @@ def test_expired_items_leave_the_index_and_the_rest_still_match() -> None:
     # an item added while rebuilding from storage keeps the story it was given
     index.add(7, sig_a, t0 + timedelta(days=101), story=5)
     assert index.match(sig_a, t0 + timedelta(days=102)) == (5, 1.0)
+
+
+def test_signatures_are_plain_datasketch_minhashes_of_word_shingles() -> None:
+    """The fast path (words encoded once, CRC-32 called directly) signs exactly as a
+    MinHash of the text's word 4-shingles does, so stored signatures stay comparable."""
+    text = "Fernley Council's £12m plan: the cabinet agreed it on Tuesday, after 3 hours."
+    words = re.findall(r"[a-z0-9£]+", text.lower())
+    reference = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32)
+    reference.update_batch([" ".join(words[i : i + 4]).encode() for i in range(len(words) - 3)])
+    assert (signatures([text])[0] == reference.hashvalues).all()
+
+
+def test_many_items_and_ties_go_to_the_earliest_copy() -> None:
+    """More items than the index's first allocation, two identical copies of one story
+    given different stories while rebuilding: a new copy joins the earlier one."""
+    texts = [
+        f"Item {i} about road number {i} and bridge {i * 7} in ward {i % 13}." * 4
+        for i in range(150)
+    ]
+    sigs = signatures(texts)
+    index = StoryIndex(window_days=30)
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    for i, sig in enumerate(sigs):
+        assert index.assign(i, sig, t0 + timedelta(minutes=i))[0] == i
+    [sig] = signatures(["The leader resigned after the vote in the council chamber. " * 4])
+    index.add(1000, sig, t0 + timedelta(days=2), story=1000)
+    index.add(1001, sig, t0 + timedelta(days=1), story=1001)
+    assert index.assign(1002, sig, t0 + timedelta(days=3)) == (1001, 1.0)
+    assert len(index) == 153
+    # after an expiry the arrays are compacted and the rest still match
+    assert index.expire(t0 + timedelta(hours=1)) == 60
+    assert index.match(sigs[100], t0 + timedelta(days=1)) == (100, 1.0)
+    assert index.match(sigs[10], t0 + timedelta(days=1)) == (None, 0.0)
