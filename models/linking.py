@@ -13,7 +13,8 @@ Evidence, strongest first:
   named after it ("London Road", "Devon Park"), a place abroad
   ("New York", "Perth, Western Australia") or not capitalised ("reading").  "A Surrey
   council has..." is one of the councils in Surrey, so it does not link Surrey County
-  Council ("a Surrey council spokesman" does).
+  Council ("a Surrey council spokesman" does), nor does a county word in the item's
+  address (a news site's regional section) then link it.
 
 Ambiguous names are resolved by context (Newcastle upon Tyne or under-Lyme, Richmond upon
 Thames or Richmondshire), by date (Somerset County Council before April 2023, Somerset
@@ -522,6 +523,7 @@ class Linker:
         lede_end = self._lede_end(body, cased)
         sport = _sporty(norm)
         spans = self._place_spans(norm, when)
+        some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
         for start, end, name, gss_map in self._matches(norm):
             if spans and self._inside_place(spans, start, end):
                 continue
@@ -533,6 +535,7 @@ class Linker:
                 if not strong and not self._bare_mention_ok(cased, start, end, sport, cued):
                     continue
                 if gss in self.upper_tier and _some_council_in(cased, start, end):
+                    some_council_of.add(gss)
                     continue
                 add(gss, STRONG_CONFIDENCE if strong else WEAK_CONFIDENCE, start < lede_end, "text")
         for start, end, gss in spans:
@@ -545,7 +548,7 @@ class Linker:
             c.in_lede and c.best >= WEAK_CONFIDENCE for c in candidates.values()
         ):
             # a local paper's address often names its patch ("...-bradford-council-...")
-            for gss in url_words:
+            for gss in url_words - some_council_of:  # the text says which it is not
                 if self._valid(gss, when) or when is None:
                     add(gss, URL_WORDS_CONFIDENCE, True, "url")
         if not candidates and spans:

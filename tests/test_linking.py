@@ -204,6 +204,12 @@ def test_a_county_council_is_not_one_of_the_councils_in_its_county() -> None:
     # "a Surrey council" is one of the districts, and the text does not say which
     assert links("A Surrey council that gambled £1bn on property faces a takeover.") == []
     assert links("Labour lost control of a Nottinghamshire council last night.") == []
+    # nor does a news site's regional section in the address say otherwise
+    regional = "https://www.bbc.co.uk/news/uk-england-nottinghamshire-40000000"
+    assert links("Labour lost control of a Nottinghamshire council last night.", url=regional) == []
+    assert only("Nottinghamshire libraries will open longer hours.", url=regional)[0] == (
+        "E10000024"
+    )
     # ...unless the text names it
     assert links("A Surrey council, Spelthorne Borough Council, faces a takeover.") == [
         ("E07000213", "primary")
