@@ -238,7 +238,8 @@ RULES: tuple[Rule, ...] = (
         "leadership_conflict",
         _re(
             r"\b(bully\w*|whistle-?blow\w*|standards (board|committee|investigation|"
-            r"complaints?|hearing|panel)|code of conduct|grievance)\b[^.]{0,80}\b(leader|"
+            r"complaints?|hearing|panel)|code of conduct|grievance|complaints? (about|against|"
+            r"over) (the )?(behaviou?r|conduct|treatment of staff))\b[^.]{0,80}\b(leader|"
             r"chief executive|ceo|deputy leader|elected mayor|cabinet members?|senior "
             r"officers?|monitoring officer)\b|\b(leader|chief executive|ceo|deputy leader|"
             r"elected mayor|senior officers?)\b[^.]{0,60}\b(bully\w*|whistle-?blow\w*|"
@@ -249,6 +250,35 @@ RULES: tuple[Rule, ...] = (
         veto=_re(
             r"\b(school|pupils?|academy|hospital|nhs|police|opposition|party leader|prime "
             r"minister|training|policy|anti-bullying|awareness)\b"
+        ),
+    ),
+    # DOMAIN.md: a statutory officer leaving amid a dispute; a breakdown of trust between
+    # the leader or cabinet and senior officers
+    Rule(
+        "officer_dispute",
+        "leadership_conflict",
+        _re(
+            r"\b(chief executive|ceo|monitoring officer|section 151 officer|s151 officer|"
+            r"finance director|director of [a-z' ]{3,30}|head of paid service|managing "
+            r"director|town clerk|head of legal( services)?|chief finance officer)\b[^.]{0,60}"
+            r"\b(resign\w*|quit\w*|left|leaves|leaving|walked out)\b[^.]{0,40}\b(citing|over|"
+            r"after|amid|complaining of|in protest)\b[^.]{0,40}\b(interference|pressure|"
+            r"row|dispute|clash\w*|undermin\w*|ignored|bully\w*|breakdown|tension\w*)\b|"
+            r"\b(leader|mayor|cabinet|councillors)\b[^.]{0,60}\b(chief executive|senior "
+            r"officers|monitoring officer|section 151 officer)\b[^.]{0,60}\b(no longer on "
+            r"speaking terms|at loggerheads|breakdown in (the )?(relationship|trust)|lost "
+            r"(all )?(trust|confidence)|relationship (has )?(broken down|collapsed|"
+            r"deteriorated)|feud|rift)\b|\b(employment )?tribunal (claim|case)\b[^.]{0,40}"
+            r"\b(former |ex-)?(chief executive|monitoring officer|section 151 officer|finance "
+            r"director|director of [a-z' ]{3,30}|managing director|town clerk)\b|"
+            r"\b(former |ex-)?(chief executive|monitoring officer|section 151 officer|finance "
+            r"director|managing director|town clerk)\b[^.]{0,40}\b(employment )?tribunal "
+            r"(claim|case)\b"
+        ),
+        0.75,
+        veto=_re(
+            r"\b(school|academy|hospital|nhs|police|company|firm|club|university|opposition|"
+            r"no evidence|dismissed the claim|claim (was )?(dismissed|rejected))\b"
         ),
     ),
     # a chief officer whose position is called untenable is being pushed out
@@ -291,6 +321,27 @@ RULES: tuple[Rule, ...] = (
         veto=_re(
             r"\bno longer (in )?no overall control\b|\b(parliament|general election|"
             r"westminster|holyrood|senedd|stormont|house of commons)\b"
+        ),
+    ),
+    # DOMAIN.md: a leader ousted or resigning under pressure; a challenge from the leader's
+    # own group is that pressure ("leader re-elected unopposed" is capped as ceremonial)
+    Rule(
+        "leadership_challenge",
+        "political_instability",
+        _re(
+            r"\bleadership (challenge|contest|bid|coup)\b[^.]{0,60}\b(council leader|leader of "
+            r"the (council|authority)|the leader|her|his)\b|\b(plot|bid|move|attempt) to "
+            r"(oust|topple|remove|unseat|depose) (the )?(council )?leader\b|\b(council leader|"
+            r"leader of the council)\b[^.]{0,60}\b(faces|facing) (a )?(leadership )?"
+            r"(challenge|coup|revolt)\b|\b(quit|quits|resign\w*|ousted|lost)\b[^.]{0,40}"
+            r"\b(after|amid) (losing )?(a |the )?(vote|confidence|support) (of|from) (his|her|"
+            r"their) (own )?(group|party|councillors)\b"
+        ),
+        0.8,
+        veto=_re(
+            _NATIONAL.pattern + r"|\b(opposition|labour leader|tory leader|conservative leader|"
+            r"lib dem leader|party leader|unopposed|failed|fails|defeated|survives|survived|saw "
+            r"off)\b"
         ),
     ),
     Rule(

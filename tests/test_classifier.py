@@ -68,7 +68,7 @@ def test_quality_gate_on_our_heldout_lines(
 def test_plain_statements_of_each_domain_entry(classifier: Classifier) -> None:
     """Sentences of our own, one or more per entry of DOMAIN.md's two columns: a signal
     told plainly is found (other tags beside it are allowed) and a thing that does not
-    count raises nothing.  Before the rules of 2026-12-04, 5 of 88 were wrong, among them
+    count raises nothing.  Before the rules of 2026-12-04, 10 of 118 were wrong, among them
     "The council has a budget gap of £20m" read at 0.01."""
     rows = [
         line.split("\t", 1)
@@ -81,7 +81,7 @@ def test_plain_statements_of_each_domain_entry(classifier: Classifier) -> None:
         for (letter, text), p in zip(rows, predictions, strict=True)
         if (letter == "-" and p.tags) or (letter != "-" and LETTERS[letter] not in p.tags)
     ]
-    assert len(rows) >= 80
+    assert len(rows) >= 110
     assert len(wrong) <= FLOORS["probes_max_wrong"], wrong
 
 
@@ -291,6 +291,28 @@ def test_rules_raise_and_cap() -> None:
             "Fernley will have to draw on its last remaining reserves to get through the year.",
             "reserves_exhausted",
         ),
+        (
+            "Fernley's section 151 officer quit after a row with the leader over the budget.",
+            "officer_dispute",
+        ),
+        ("The leader and the chief executive of Oakhurst are at loggerheads.", "officer_dispute"),
+        (
+            "Oakhurst's former chief executive has lodged an employment tribunal claim.",
+            "officer_dispute",
+        ),
+        (
+            "Members of her own group have launched a leadership challenge against the "
+            "council leader.",
+            "leadership_challenge",
+        ),
+        (
+            "The council leader resigned after losing the support of his own group.",
+            "leadership_challenge",
+        ),
+        (
+            "Staff lodged complaints about the behaviour of the deputy leader.",
+            "complaints_at_the_top",
+        ),
     ],
 )
 def test_rules_read_domain_words(sentence: str, rule: str) -> None:
@@ -315,6 +337,10 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         # a fear dismissed, an officer dismissing a complaint, money called inadequate
         "Bankruptcy fears were dismissed as the council reported a surplus.",
         "A review of the academy found serious failings in leadership and management.",
+        # a departure or a challenge with nothing wrong told
+        "The chief executive is leaving to take up a post at a neighbouring council.",
+        "The council leader saw off a leadership challenge from within her group.",
+        "The opposition group has launched a leadership contest to replace its leader.",
         "The Accounts Commission has published its annual overview of local government.",
         "The monitoring officer dismissed a complaint against a Fernley councillor.",
         "The finance director warned that the council's reserves are inadequate.",
