@@ -7,7 +7,7 @@ Each runtime runs in a subprocess of its own so that its peak memory (ru_maxrss)
 own.  Texts are the team's held-out training lines (headlines) and paragraphs joined from
 them; the eval sets in ../shared/eval are read only to report macro-F1.
 
-    python bench/classify.py [--items 400] [--threads 2]
+    python bench/classify.py [--items 400] [--threads 2] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ def texts(n: int) -> tuple[list[str], list[str]]:
     return headlines, paragraphs
 
 
-def worker(runtime: str, n: int, threads: int) -> None:
+def worker(runtime: str, n: int, threads: int, repeats: int) -> None:
     from models.classifier import Classifier
     from models.evaluate import evaluate, load_labelled
 
@@ -51,9 +52,12 @@ def worker(runtime: str, n: int, threads: int) -> None:
     clf.predict(headlines[:16])  # warm-up
     result: dict[str, object] = {"runtime": runtime}
     for name, batch in (("headlines", headlines), ("paragraphs", paragraphs)):
-        began = time.perf_counter()
-        clf.predict(batch)
-        result[f"{name}_per_s"] = len(batch) / (time.perf_counter() - began)
+        rates = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            clf.predict(batch)
+            rates.append(len(batch) / (time.perf_counter() - began))
+        result[f"{name}_per_s"] = statistics.median(rates)
     files = [EVAL / "dev.jsonl", EVAL / "dev_extra.jsonl"]
     if all(f.exists() for f in files):
         rows = load_labelled(files)
@@ -68,10 +72,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=400)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3, help="median of this many runs")
     parser.add_argument("--worker", choices=["onnx", "torch"])
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.items, args.threads)
+        worker(args.worker, args.items, args.threads, args.repeats)
         return
     results = {}
     for runtime in ("torch", "onnx"):
@@ -85,6 +90,8 @@ def main() -> None:
                 str(args.items),
                 "--threads",
                 str(args.threads),
+                "--repeats",
+                str(args.repeats),
             ],
             capture_output=True,
             text=True,
@@ -92,7 +99,7 @@ def main() -> None:
         )
         results[runtime] = json.loads(proc.stdout.strip().splitlines()[-1])
     base, fast = results["torch"], results["onnx"]
-    print(f"{args.items} texts per kind, {args.threads} threads")
+    print(f"{args.items} texts per kind, {args.threads} threads, median of {args.repeats} runs")
     print(f"{'':22s}{'torch fp32':>14s}{'onnx int8':>14s}{'ratio':>8s}")
     for key, label in (
         ("headlines_per_s", "headlines/s"),

@@ -29,7 +29,6 @@ from monitor.errors import ClassifierError
 __all__ = ["Classifier", "Prediction"]
 
 MAX_SENTENCES = 40
-BATCH = 64
 # Long documents (committee reports, minutes): the opening sentences, then the sentences
 # that use any of a deliberately broad vocabulary of the four signals, up to this many.
 # Scoring every sentence of a 60-page report would cost seconds per document; the broad
@@ -120,8 +119,10 @@ class Classifier:
         probs = np.zeros((len(segments), len(LABELS)))
         sentiment = np.zeros((len(segments), 3))
         order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
-        for start in range(0, len(order), BATCH):
-            idx = order[start : start + BATCH]
+        size = self.runner.batch_size
+        chunks = [order[start : start + size] for start in range(0, len(order), size)]
+        batches = []
+        for idx in chunks:
             enc = self.tokenizer(
                 [segments[i] for i in idx],
                 padding=True,
@@ -129,9 +130,10 @@ class Classifier:
                 max_length=MAX_TOKENS,
                 return_tensors="np",
             )
-            logits, sent = self.runner.run(
-                enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64)
+            batches.append(
+                (enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64))
             )
+        for idx, (logits, sent) in zip(chunks, self.runner.run_batches(batches), strict=True):
             probs[idx] = _sigmoid(self._a * logits + self._b)
             sentiment[idx] = _softmax(sent)
         return probs, sentiment
