@@ -244,7 +244,10 @@ RULES: tuple[Rule, ...] = (
             r"officers?|monitoring officer)\b|\b(leader|chief executive|ceo|deputy leader|"
             r"elected mayor|senior officers?)\b[^.]{0,60}\b(bully\w*|whistle-?blow\w*|"
             r"standards (board|committee|investigation|complaints?|hearing|panel)|breach\w* "
-            r"(of )?the code of conduct|grievance)\b"
+            r"(of )?the code of conduct|grievance)\b|"
+            # "the mayor bullied staff": a finding about conduct towards staff, whichever mayor
+            r"\b(mayor|leader)\b[^.]{0,40}\b(bullied|bullying|harass\w*)\b[^.]{0,20}"
+            r"\b(staff|officers|employees|colleagues)\b"
         ),
         0.75,
         veto=_re(
@@ -282,6 +285,35 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     # a chief officer whose position is called untenable is being pushed out
+    # DOMAIN.md: high turnover of senior staff ("the fourth chief executive in three
+    # years"); counts over a long span ("the third in twenty years") are not turnover
+    Rule(
+        "officer_turnover",
+        "leadership_conflict",
+        _re(
+            r"\b(third|fourth|fifth|sixth|seventh|eighth|\d+(rd|th)) (interim |acting |"
+            r"permanent |new |different )?(chief executive|ceo|managing director|monitoring "
+            r"officer|section 151 officer|finance director|director of [a-z' ]{3,30}?|head of "
+            r"paid service|town clerk)s? (in|within) (the )?(past |last |space of )?(a year|"
+            r"one year|two years|three years|four years|five years|\d{1,2} months|"
+            r"(twelve|eighteen|fifteen|nine|six) months)\b|"
+            r"\b(three|four|five|six|seven|eight|nine|ten|\d) (interim |permanent |"
+            r"different )?(chief executives|ceos|managing directors|monitoring officers|"
+            r"section 151 officers|finance directors|directors of [a-z' ]{3,30}?) (in|within) "
+            r"(the )?(past |last |space of )?(a year|one year|two years|three years|four years|"
+            r"five years|\d{1,2} months|(twelve|eighteen|fifteen|nine|six) months)\b|"
+            r"\b(chief executive|monitoring officer|section 151 officer|finance director|"
+            r"managing director)\b[^.]{0,60}\b(third|fourth|fifth|sixth|seventh) (person|"
+            r"officer|appointment) to (hold|fill|occupy|take on|take up) (the|that|this) "
+            r"(post|role|job|position) (in|within|since) (the )?(past |last )?(a year|\w+ "
+            r"years|\w+ months|202\d)\b"
+        ),
+        0.8,
+        veto=_re(
+            r"\b(school|academy|hospital|nhs|trust|police|club|company|firm|charity|"
+            r"university)\b"
+        ),
+    ),
     Rule(
         "officer_untenable",
         "leadership_conflict",
@@ -389,7 +421,20 @@ RULES: tuple[Rule, ...] = (
             r"(intervention|takeover)\b|\b(under the control of|taken over by|take over by|"
             r"run by) (\w+ ){0,2}commissioners\b|\b(set for|heading for) (a )?government "
             r"takeover\b|\bstatutory "
-            r"(intervention|direction)\b|\bintervention (package|powers) (at|in|for)\b"
+            r"(intervention|direction)\b|\bintervention (package|powers) (at|in|for)\b|"
+            # directions to obey commissioners; a government-appointed board (Wales's
+            # ministerial boards, England's improvement and assurance boards); the press's
+            # "hit squad"
+            r"\b(direct(s|ed|ing|ions?)?|instructions?)\b[^.]{0,60}\bcommissioners\b|"
+            r"\b(ministerial|improvement and assurance) (board|panel)\b[^.]{0,80}"
+            r"\b(council|authority)\b|\b(council|authority)\b[^.]{0,60}"
+            r"\b(ministerial|improvement and assurance) (board|panel)\b|"
+            r"\b(government|whitehall|ministers?)\b[^.]{0,30}\bhit squad\b|"
+            r"\bhit squad\b[^.]{0,30}\b(to run|take over|takes over|taking over|"
+            r"take control|takes control)\b|"
+            # a threat of intervention: "warned that the council could face intervention"
+            r"\b(council|authority)\b[^.]{0,60}\bfac(e|es|ing) (possible |further |formal |"
+            r"statutory |government |ministerial |direct )?intervention\b"
         ),
         0.9,
         veto=_re(
@@ -508,6 +553,48 @@ RULES: tuple[Rule, ...] = (
         veto=_re(
             r"\b(praise\w*|good progress|improv(ed|ement) (found|noted)|annual report|"
             r"overview|national|all councils|every council|councils across)\b"
+        ),
+    ),
+    # the press's word for an inspection or review finding serious failings at a council
+    Rule(
+        "damning_report",
+        "governance_failure",
+        _re(
+            r"\bdamning (report|review|inspection|audit|verdict|findings|assessment|"
+            r"investigation|inquiry)\b[^.]{0,120}\b(council|authority|county hall|town hall|"
+            r"cabinet|children'?s services|social services|social care|housing services?)\b|"
+            r"\b(council|authority)('s)?\b[^.]{0,80}\bdamning (report|review|inspection|"
+            r"audit|verdict|findings|assessment|investigation|inquiry)\b"
+        ),
+        0.75,
+        veto=_re(
+            _NATIONAL.pattern + r"|\b(schools?|academy|hospitals?|nhs|police|prisons?|company|"
+            r"firm|club|charity|university|contractor|care home|nationally|national|"
+            r"all councils|councils across|sector)\b|\b(rejected|disputed|denied|"
+            r"dismissed|overturned)\b|"
+            # "...suspended after a damning inspection": our own lines label such a
+            # sentence by the departure it reports (leadership conflict) alone
+            r"\b(after|following|in the wake of) (a |the |two |its )?damning\b"
+        ),
+    ),
+    # special measures: Estyn's term for a failing council education service, and the
+    # press's for a council under intervention; for a school it is no council's failure
+    Rule(
+        "special_measures",
+        "governance_failure",
+        _re(
+            r"\b(placed|put|plunged|kept|remains?|remained|is|are|was|were|been|be) "
+            r"(in|into|under) special measures\b|\b(placed|put|places|puts|placing)\b"
+            r"[^.]{0,60}\b(in|into|under) special measures\b|\bspecial measures\b[^.]{0,40}"
+            r"\b(imposed|ordered|announced)\b"
+        ),
+        0.85,
+        veto=_re(
+            r"\b(schools?|academy|hospitals?|nhs|trust|care homes?|prisons?|police|college|"
+            r"nursery|university|practice|surgery|club|company|firm)\b|"
+            r"\b(out of|removed from|exit\w*|lifted|no longer|taken out of|came out of|"
+            r"emerged from)\b[^.]{0,20}\bspecial measures\b|"
+            r"\bspecial measures\b[^.]{0,30}\b(lifted|ended|removed)\b"
         ),
     ),
     Rule(

@@ -194,6 +194,30 @@ def test_rules_raise_and_cap() -> None:
     ("sentence", "rule"),
     [
         ("Fernley Council will come under the control of three commissioners.", "commissioners"),
+        (
+            "Ministers have directed Fernley Council to follow the instructions of commissioners.",
+            "commissioners",
+        ),
+        (
+            "A ministerial board has been appointed to oversee improvement at Oakhurst Council.",
+            "commissioners",
+        ),
+        (
+            "Whitehall is sending a hit squad to take over the running of the town hall.",
+            "commissioners",
+        ),
+        (
+            "The council's education service has been placed in special measures.",
+            "special_measures",
+        ),
+        ("Oakhurst is now on its fourth chief executive in three years.", "officer_turnover"),
+        ("Ministers warned that the council could face intervention.", "commissioners"),
+        (
+            "A damning report has criticised the council's handling of housing repairs.",
+            "damning_report",
+        ),
+        ("The mayor bullied staff, an investigation found.", "complaints_at_the_top"),
+        ("The council has had four monitoring officers in eighteen months.", "officer_turnover"),
         ("The borough is set for a government takeover after its losses.", "commissioners"),
         (
             "An inspector will examine whether Oakhurst Council is meeting its best value duty.",
@@ -346,6 +370,15 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         "The finance director warned that the council's reserves are inadequate.",
         # a national election is not a council's
         "The general election could leave parliament with no overall majority.",
+        # a school's special measures, or a service that left them; turnover over decades;
+        # the council's own pothole "hit squad"; a national programme's board
+        "A primary school in Fernley has been placed in special measures.",
+        "The council's education service was removed from special measures last year.",
+        "The council appointed its third chief executive in twenty years.",
+        "A pothole hit squad will be sent out across the borough this week.",
+        "Ministers have set up a ministerial board to oversee free school meals nationally.",
+        "A damning report on the hospital trust was discussed by the council's scrutiny panel.",
+        "Councils across England could face intervention if they miss the deadline.",
     ],
 )
 def test_routine_statements_raise_no_rule(sentence: str) -> None:
