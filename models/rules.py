@@ -345,8 +345,9 @@ RULES: tuple[Rule, ...] = (
         "no_overall_control",
         "political_instability",
         _re(
-            r"\bno overall (control|majority)\b|\bhung council\b|\bno (single |one )?party "
-            r"(has|with|holds|won|wins|winning|secured|gained|took) (overall )?(control|"
+            r"\bno overall (control|majority)\b|\bhung council\b|\bno (single |one )?"
+            r"(party|group) (now |any longer |still )?(has|with|holds|won|wins|winning|secured|"
+            r"gained|took) (overall )?(control|"
             r"a majority|an overall majority|a clear majority)\b"
         ),
         0.9,
@@ -628,6 +629,24 @@ CAPS: tuple[Cap, ...] = (
         0.3,
         unless=_re(r"\bover-?spen[dt]\b|\bdeficit\b|\bshortfall\b|\bgap\b"),
     ),
+    # committee minutes review risk registers line by line: a financial risk rated amber
+    # is the register doing its job, not distress
+    Cap(
+        "risk_register",
+        "financial_distress",
+        _re(
+            r"\b(risks?|risk score)\b[^.]{0,60}\b(rated|rating|remains?|"
+            r"remained|reduced|lowered|downgraded|scored|stays?|stayed) (at |as |to |from "
+            r"\w+ to )?(amber|green|medium|moderate|low)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(raised|increased|escalated|elevated|moved|upgraded|rose) (up )?(to )?"
+            r"(red|critical)\b|\b(rated|is|was|remains?|remained|at|now) (red|critical)\b|"
+            r"\b(section 114|s\.?114|unsustainable|exhaust\w*|run(s|ning)? (out|low)|"
+            r"insolven\w*|bankrupt\w*|overspen\w*|deficit|shortfall|black hole)\b"
+        ),
+    ),
     Cap(
         "retirement",
         "leadership_conflict",
@@ -724,7 +743,10 @@ CAPS: tuple[Cap, ...] = (
             r"\b(balance of power|hung|no overall control|minority administration|coalition|"
             r"casting vote|kingmaker|ousted|toppl\w*|collaps\w*|no confidence|change[sd]? "
             r"hands)\b|\bend(s|ed|ing)?\b[^.,;]{0,30}\bmajority\b|\b(second|third|fourth|"
-            r"another|latest|string of|series of|wave of|run of) defections?\b"
+            r"another|latest|string of|series of|wave of|run of) defections?\b|"
+            # "...no group now holds a majority", "leaving it in a minority"
+            r"\bno (single |one )?(group|party)\b[^.,;]{0,30}\b(majority|control)\b|"
+            r"\bminority\b|\bwithout (a|an|its|any|overall) (\w+ )?majority\b"
         ),
     ),
     # a leader sharing out portfolios is routine; a reshuffle forced by a row is not

@@ -211,6 +211,7 @@ def test_rules_raise_and_cap() -> None:
             "special_measures",
         ),
         ("Oakhurst is now on its fourth chief executive in three years.", "officer_turnover"),
+        ("After the defections no group now holds a majority.", "no_overall_control"),
         ("Ministers warned that the council could face intervention.", "commissioners"),
         (
             "A damning report has criticised the council's handling of housing repairs.",
@@ -517,6 +518,16 @@ def test_an_extended_intervention_is_not_capped() -> None:
         # income ahead of budget is not distress; costs ahead of it may be
         ("Fernley Council earned more interest on its cash than it had budgeted.", "F", True),
         ("Interest costs on the council's borrowing are higher than expected.", "F", False),
+        # a risk register's amber rating is routine; a financial risk raised to red is not
+        ("The risk relating to the medium term financial plan was rated amber.", "F", True),
+        ("The financial resilience risk has been raised to red as reserves run low.", "F", False),
+        # defections that leave no group with a majority change control
+        ("Two councillors defected to Reform, but Labour keeps its majority.", "P", True),
+        (
+            "Following the defection of two members, no group now holds a majority on the council.",
+            "P",
+            False,
+        ),
     ],
 )
 def test_routine_politics_and_spending_are_capped(sentence: str, label: str, capped: bool) -> None:
