@@ -380,6 +380,7 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         "Ministers have set up a ministerial board to oversee free school meals nationally.",
         "A damning report on the hospital trust was discussed by the council's scrutiny panel.",
         "Councils across England could face intervention if they miss the deadline.",
+        "Fans have passed a vote of no confidence in the club's owners.",
     ],
 )
 def test_routine_statements_raise_no_rule(sentence: str) -> None:
@@ -520,6 +521,13 @@ def test_an_extended_intervention_is_not_capped() -> None:
         ("Interest costs on the council's borrowing are higher than expected.", "F", False),
         # a risk register's amber rating is routine; a financial risk raised to red is not
         ("The risk relating to the medium term financial plan was rated amber.", "F", True),
+        # a plea for government money for a service is rhetoric; the council going bust is not
+        ("Libraries could close without extra funding from the government.", "F", True),
+        ("Fernley could go bust without extra funding from the government.", "F", False),
+        # one data breach fined by the regulator is a single finding
+        ("The council was fined £40,000 by the Information Commissioner.", "G", True),
+        ("The ICO found a series of breaches amid systemic failings at the council.", "G", False),
+        ("Labour lost a seat at the by-election but keeps a large majority.", "P", True),
         ("The financial resilience risk has been raised to red as reserves run low.", "F", False),
         # defections that leave no group with a majority change control
         ("Two councillors defected to Reform, but Labour keeps its majority.", "P", True),
