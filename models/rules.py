@@ -82,6 +82,18 @@ _ENDED = _re(
     r"pull(s|ed|ing)? out|hand(s|ing)? back|take(s)? back|taking back|took back|reversal)\b"
 )
 
+_SOUND_FINANCES = _re(
+    r"\b(firm|sound|strong|healthy|robust|stable|secure|good) (financial )?(footing|position|"
+    r"health|shape|standing)\b|\bfinances (are |were |remain |look |now )?(sound|healthy|"
+    r"strong|stable|robust|secure|in good (shape|order|health))\b|\bfinancially (sound|"
+    r"stable|resilient|healthy|secure)\b"
+)
+_SOUND_UNLESS = _re(
+    r"\b(not|no longer|never|despite|but|however|although|yet|once|until|unless|weak\w*|"
+    r"section 114|s\.?114|gap|deficit|overspen\w*|shortfall|black hole|unsustainable|"
+    r"precarious|fragile|restore|rebuild|return to)\b"
+)
+
 RULES: tuple[Rule, ...] = (
     # financial_distress
     Rule("s114", "financial_distress", _re(r"\b(s\.?\s?114|section\s*114)\b"), 0.95),
@@ -654,6 +666,23 @@ CAPS: tuple[Cap, ...] = (
             r"of money|unsustainable|collapse|brink|emergency budget)\b"
         ),
     ),
+    # an ordinary employee's tribunal is not a conflict at the top (a chief officer's is)
+    Cap(
+        "staff_tribunal",
+        "leadership_conflict",
+        _re(
+            r"\btribunal\b(?:[^.]|\.\d){0,80}\b(employees?|workers?|members? of staff|"
+            r"staff members?|care workers?|social workers?|teachers?|cleaners?|drivers?|nurses?)\b|"
+            r"\b(employees?|workers?|members? of staff|staff members?|care workers?|social "
+            r"workers?|teachers?|cleaners?|drivers?|nurses?)\b[^.]{0,60}\btribunal\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(chief executive|ceo|directors?|monitoring officer|section 151|finance "
+            r"director|head of|managing director|town clerk|chief officers?|senior officers?|"
+            r"leader|mayor|cabinet|whistle-?blow\w*)\b"
+        ),
+    ),
     # a regulator's fine or reprimand for one data breach is a single finding, like one
     # ombudsman fault (DOMAIN.md), not a failure of governance
     Cap(
@@ -665,6 +694,39 @@ CAPS: tuple[Cap, ...] = (
             r"\b(systemic|repeated|series of|string of|statutory recommendations?|best value|"
             r"public interest|commissioners (were |have been )?(sent|appointed)|intervention|"
             r"governance failures?)\b"
+        ),
+    ),
+    # a council's finances reported sound is the opposite of distress, whoever says it
+    Cap(
+        "sound_finances",
+        "financial_distress",
+        _SOUND_FINANCES,
+        0.3,
+        unless=_SOUND_UNLESS,
+    ),
+    Cap(
+        "sound_finances_audit",
+        "governance_failure",
+        _SOUND_FINANCES,
+        0.3,
+        unless=_SOUND_UNLESS,
+    ),
+    # the whole sector's finances (a think tank, "councils across England") are DOMAIN.md's
+    # general funding-pressures rhetoric, not one council's distress
+    Cap(
+        "sector_wide",
+        "financial_distress",
+        _re(
+            r"\b(councils|local authorities|local government|town halls)\b[^.]{0,40}"
+            r"\b(across|throughout) (england|wales|scotland|the uk|the country|britain|great "
+            r"britain|northern ireland)\b|\bacross (the )?sector\b|\bthink[- ]tanks?\b|"
+            r"\b(one|two|three|four|five|\d+) in (ten|five|four|three|\d+) councils\b|"
+            r"\b(many|most|several|dozens of|hundreds of) (other )?councils\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(is|are|was|were|becomes?|became|joins?|joined) (now )?(among|one of|the "
+            r"(latest|first|second|third))\b|\bincluding\b|\bsuch as\b|\blike\b"
         ),
     ),
     # committee minutes review risk registers line by line: a financial risk rated amber
@@ -746,7 +808,10 @@ CAPS: tuple[Cap, ...] = (
             r"handed back|no longer|withdrawn|concluded|gone|pulled out|pull out|reversal)\b|"
             r"\b(end|ending|exit|reversal) of (the )?(government )?(intervention|oversight)\b|"
             r"\b(hand(s|ed|ing)?|give(s|n)?|gave|return(s|ed|ing)?) (back )?(full )?"
-            r"(powers|control)\b[^.]{0,40}\b(back|to)\b|\b(fit|ready) to take back\b"
+            r"(powers|control)\b[^.]{0,40}\b(back|to)\b|\b(fit|ready) to take back\b|"
+            r"\b(exits?|exited|exiting|end of|lifted|released from|came out "
+            r"of|comes out of|emerge[sd]? from)\b[^.]{0,40}\b(intervention|oversight|"
+            r"supervision|improvement (and assurance )?board|ministerial board)\b"
         ),
         0.3,
         unless=_re(

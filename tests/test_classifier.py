@@ -524,6 +524,16 @@ def test_an_extended_intervention_is_not_capped() -> None:
         # a plea for government money for a service is rhetoric; the council going bust is not
         ("Libraries could close without extra funding from the government.", "F", True),
         ("Fernley could go bust without extra funding from the government.", "F", False),
+        # finances reported sound; the sector's finances; an ordinary employee's tribunal;
+        # leaving a government-appointed board
+        ("Auditors say Fernley's finances are on a firm footing.", "F", True),
+        ("Auditors say Fernley's finances are on a firm footing.", "G", True),
+        ("Fernley is no longer in a strong financial position, auditors warn.", "F", False),
+        ("A think tank warns of pressure on council finances across England.", "F", True),
+        ("Fernley is among councils across England warning of a section 114 notice.", "F", False),
+        ("A tribunal ordered the council to pay £8.5m to a former employee.", "L", True),
+        ("A tribunal found the former chief executive was unfairly dismissed.", "L", False),
+        ("Oakhurst exits its government-appointed improvement board early.", "G", True),
         # one data breach fined by the regulator is a single finding
         ("The council was fined £40,000 by the Information Commissioner.", "G", True),
         ("The ICO found a series of breaches amid systemic failings at the council.", "G", False),
