@@ -521,6 +521,7 @@ def test_an_extended_intervention_is_not_capped() -> None:
         ("Interest costs on the council's borrowing are higher than expected.", "F", False),
         # a risk register's amber rating is routine; a financial risk raised to red is not
         ("The risk relating to the medium term financial plan was rated amber.", "F", True),
+        ("The financial resilience risk has been raised to red as reserves run low.", "F", False),
         # a plea for government money for a service is rhetoric; the council going bust is not
         ("Libraries could close without extra funding from the government.", "F", True),
         ("Fernley could go bust without extra funding from the government.", "F", False),
@@ -538,7 +539,6 @@ def test_an_extended_intervention_is_not_capped() -> None:
         ("The council was fined £40,000 by the Information Commissioner.", "G", True),
         ("The ICO found a series of breaches amid systemic failings at the council.", "G", False),
         ("Labour lost a seat at the by-election but keeps a large majority.", "P", True),
-        ("The financial resilience risk has been raised to red as reserves run low.", "F", False),
         # defections that leave no group with a majority change control
         ("Two councillors defected to Reform, but Labour keeps its majority.", "P", True),
         (
