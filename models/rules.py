@@ -169,6 +169,9 @@ RULES: tuple[Rule, ...] = (
         _re(
             r"\b(budget|funding|financial|spending|revenue) (gap|shortfall|black hole)s?\b|"
             r"\bblack hole\b|\bgap (of £|in (its|the council's|the) (budget|finances))|"
+            # DOMAIN.md's "hole": "has blown a £6m hole in this year's budget"
+            r"\bhole in (its |the |the council's |this year's |next year's |their )?"
+            r"(budget|finances|accounts)\b|"
             # not "fails to set a budget": a deadlock is political (rule budget_defeated)
             r"\b(struggl\w*|unable|cannot|can't) to balance (its|the) (books|budget)\b|"
             r"\bcannot balance (its|the) (books|budget)\b|\bunable to set a balanced budget\b"
@@ -470,6 +473,25 @@ RULES: tuple[Rule, ...] = (
         0.92,
         veto=_NO_FINDING,
     ),
+    # DOMAIN.md: "auditors' warnings on finances"
+    Rule(
+        "auditor_warning",
+        "financial_distress",
+        _re(
+            r"\b(auditors?|audit wales|audit scotland|accounts commission|controller of audit|"
+            r"external audit)\b[^.]{0,80}\b(concerns?|warn\w*|doubts?|questioned|flag\w*|"
+            r"alarm)\b[^.]{0,60}\b(balanced budget|financial (sustainability|position|"
+            r"resilience|viability|health|stability|standing)|finances|going concern|reserves|"
+            r"medium[- ]term financial|(ability|able) to (set|balance|deliver|meet))\b"
+        ),
+        0.8,
+        veto=_re(
+            r"\b(no|without) (significant |serious |major |new )?(concerns?|doubts?|"
+            r"warnings?)\b|\b(allay\w*|eased|reassur\w*|satisfied)\b|\b(councils across|all "
+            r"councils|the sector|nationally|many councils|nhs|hospital|trust|university|"
+            r"charity|school|academy|company|firm)\b"
+        ),
+    ),
     # an auditor finding a council's decisions or payments unlawful is the substance of a
     # public interest report whether or not the article names the report
     Rule(
@@ -646,6 +668,21 @@ CAPS: tuple[Cap, ...] = (
         _re(r"\bunder-?spen[dt]\b|\bsurplus\b"),
         0.3,
         unless=_re(r"\bover-?spen[dt]\b|\bdeficit\b|\bshortfall\b|\bgap\b"),
+    ),
+    # paying debt down is the opposite of a debt crisis
+    Cap(
+        "debt_repaid",
+        "financial_distress",
+        _re(
+            r"\b(repa(y|ys|id|ying)|paid (off|down|back)|pay(s|ing)? (off|down|back)|"
+            r"reduc(e|es|ed|ing)|cut|cuts|cutting)\b[^.]{0,40}\b(debts?|borrowing|loans?)\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(unable|cannot|can't|struggl\w*|forced|sell\w*|sold|fire sale|assets?|"
+            r"soar\w*|spiral\w*|crisis|section 114|s\.?114|unsustainable|default\w*|"
+            r"ability|risk|warn\w*|doubts?|concerns?|whether)\b"
+        ),
     ),
     # a plea for more money from the government, made for a service, is DOMAIN.md's
     # "funding pressures rhetoric"; the council's own money running out is not

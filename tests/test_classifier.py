@@ -211,6 +211,11 @@ def test_rules_raise_and_cap() -> None:
             "special_measures",
         ),
         ("Oakhurst is now on its fourth chief executive in three years.", "officer_turnover"),
+        (
+            "Auditors raised serious concerns about Fernley's ability to set a balanced budget.",
+            "auditor_warning",
+        ),
+        ("Care costs have blown a £6m hole in this year's budget.", "budget_gap"),
         ("After the defections no group now holds a majority.", "no_overall_control"),
         ("Ministers warned that the council could face intervention.", "commissioners"),
         (
@@ -381,6 +386,8 @@ def test_rules_read_domain_words(sentence: str, rule: str) -> None:
         "A damning report on the hospital trust was discussed by the council's scrutiny panel.",
         "Councils across England could face intervention if they miss the deadline.",
         "Fans have passed a vote of no confidence in the club's owners.",
+        "The auditor said there were no significant concerns about the council's finances.",
+        "Auditors warn of pressure on the finances of councils across England.",
     ],
 )
 def test_routine_statements_raise_no_rule(sentence: str) -> None:
@@ -524,6 +531,9 @@ def test_an_extended_intervention_is_not_capped() -> None:
         ("The financial resilience risk has been raised to red as reserves run low.", "F", False),
         # a plea for government money for a service is rhetoric; the council going bust is not
         ("Libraries could close without extra funding from the government.", "F", True),
+        # paying debt down, unless it takes selling assets
+        ("The council has repaid £10m of debt early, saving on interest costs.", "F", True),
+        ("The council is selling assets to repay its debts.", "F", False),
         ("Fernley could go bust without extra funding from the government.", "F", False),
         # finances reported sound; the sector's finances; an ordinary employee's tribunal;
         # leaving a government-appointed board
