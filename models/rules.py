@@ -63,7 +63,7 @@ _NOT_COUNCIL = _re(
 )
 # bodies whose confidence votes are not a council's: clubs and their fans, companies, schools
 _OTHER_BODY_VOTE = (
-    r"|\b(club|fans|supporters|owners|shareholders|players|manager|referee|board of "
+    r"\b(club|fans|supporters|owners|shareholders|players|manager|referee|board of "
     r"directors|governors|head ?teacher|principal|vice-chancellor|trust board)\b"
 )
 _NATIONAL = _re(
@@ -232,7 +232,7 @@ RULES: tuple[Rule, ...] = (
             r"\bconfidence vote\b"
         ),
         0.88,
-        veto=_re(_NATIONAL.pattern + _OTHER_BODY_VOTE),
+        veto=_re(_NATIONAL.pattern + "|" + _OTHER_BODY_VOTE),
     ),
     # DOMAIN.md: a statutory officer "leaving amid a dispute or pay-off"
     Rule(
@@ -304,7 +304,6 @@ RULES: tuple[Rule, ...] = (
             r"no evidence|dismissed the claim|claim (was )?(dismissed|rejected))\b"
         ),
     ),
-    # a chief officer whose position is called untenable is being pushed out
     # DOMAIN.md: high turnover of senior staff ("the fourth chief executive in three
     # years"); counts over a long span ("the third in twenty years") are not turnover
     Rule(
@@ -334,6 +333,7 @@ RULES: tuple[Rule, ...] = (
             r"university)\b"
         ),
     ),
+    # a chief officer whose position is called untenable is being pushed out
     Rule(
         "officer_untenable",
         "leadership_conflict",
@@ -355,6 +355,7 @@ RULES: tuple[Rule, ...] = (
         0.88,
         veto=_re(
             _NATIONAL.pattern
+            + "|"
             + _OTHER_BODY_VOTE
             + r"|\bconfidence (vote |motion )?in (the |its |their )?(council'?s? )?"
             r"(chief executive|ceo|monitoring officer|managing director|town clerk|director|"

@@ -651,7 +651,7 @@ def test_concurrent_batches_keep_each_result_in_its_place(
 ) -> None:
     """The ONNX runner spreads batches over threads: with the same batches, one thread and
     several must give every item exactly its own scores back.  Scored alone (a lone batch
-    is halved between threads) an item's scores may move a little, never its place: int8
+    is split between threads) an item's scores may move a little, never its place: int8
     activations are quantised per batch, so batch-mates matter (see models/README.md)."""
     texts = [r["text"] for r in heldout_rows[:120]]
     assert classifier.runner.workers >= 2, "this machine has one core: nothing is tested"
