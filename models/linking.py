@@ -626,9 +626,15 @@ class Linker:
                 continue
             if spans and self._inside_place(spans, start, end):
                 continue
-            current = [g for g, _ in gss_map if self.councils[g].current]
-            if len(current) == 1:
-                found.add(current[0])
+            # the council of that name on the item's date ("somerset" in a 2018 address
+            # is Somerset County Council, abolished in 2023), today's when undated
+            named = [
+                g
+                for g, _ in gss_map
+                if (self._valid(g, when) if when else self.councils[g].current)
+            ]
+            if len(named) == 1:
+                found.add(named[0])
         path_from = len(" ".join(re.split(r"[^a-z0-9]+", (parts.hostname or "").lower()))) + 1
         return found, {gss for start, _, gss in spans if start >= path_from}
 

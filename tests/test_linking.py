@@ -253,6 +253,18 @@ def test_url_words_take_the_longest_council_name() -> None:
     assert [lk.gss for lk in LINKER.link("Results are in.", url=url)] == ["E07000147"]
 
 
+def test_url_words_mean_the_council_of_the_items_date() -> None:
+    url = "http://example-village.uk/news/somerset-library-services-review-2018/"
+    # Somerset County Council until April 2023, Somerset Council since
+    assert [
+        lk.gss for lk in LINKER.link("Consultation update.", url=url, when=date(2018, 3, 1))
+    ] == ["E10000027"]
+    assert [
+        lk.gss for lk in LINKER.link("Consultation update.", url=url, when=date(2024, 3, 1))
+    ] == ["E06000066"]
+    assert [lk.gss for lk in LINKER.link("Consultation update.", url=url)] == ["E06000066"]
+
+
 def test_city_of_is_no_council() -> None:
     assert LINKER.link("The City of Culture bid was launched on Monday.") == []
 
