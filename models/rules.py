@@ -82,6 +82,23 @@ _ENDED = _re(
     r"pull(s|ed|ing)? out|hand(s|ing)? back|take(s)? back|taking back|took back|reversal)\b"
 )
 
+# bodies other than the council whose finances make local news
+_OTHER_BODIES = (
+    r"universit(y|ies)|colleges?|academy trusts?|schools?(?! grant)|nhs|hospitals?|health boards?|"
+    r"(nhs|hospital|ambulance|health|foundation|academy|arts|theatre) trusts?|ambulance "
+    r"services?|police( force| service)?|fire (and rescue )?(services?|authority)|clubs?|"
+    r"charit(y|ies)|housing associations?|bus (company|companies|operators?)|airports?|"
+    r"brewer(y|ies)|theatres?|cathedrals?|churches|employers?|landlords?"
+)
+# a stretch of one sentence that does not name the council ("the trust says the council
+# faces a deficit" is the council's)
+_NO_COUNCIL_BETWEEN = r"(?:(?!\bcouncil|\bauthority)[^.])"
+_MONEY_TROUBLE = (
+    r"\b(deficits?|shortfalls?|debts|mounting debts|losses|made a loss|in the red|financial "
+    r"(trouble|difficult\w*|problems?|crisis)|cash crisis|administration|redundanc\w*|job "
+    r"cuts|cut(ting)? \d+ jobs|insolven\w*|bankrupt\w*|close|closure)\b"
+)
+
 _SOUND_FINANCES = _re(
     r"\b(firm|sound|strong|healthy|robust|stable|secure|good) (financial )?(footing|position|"
     r"health|shape|standing)\b|\bfinances (are |were |remain |look |now )?(sound|healthy|"
@@ -765,6 +782,69 @@ CAPS: tuple[Cap, ...] = (
         unless=_re(
             r"\b(is|are|was|were|becomes?|became|joins?|joined) (now )?(among|one of|the "
             r"(latest|first|second|third))\b|\bincluding\b|\bsuch as\b|\blike\b"
+        ),
+    ),
+    # another body's money trouble (a university, a hospital trust, a club, a charity) is
+    # not the council's, unless the council stands to lose by it or owns the body
+    Cap(
+        "other_body_finances",
+        "financial_distress",
+        _re(
+            rf"\b({_OTHER_BODIES})\b{_NO_COUNCIL_BETWEEN}{{0,80}}{_MONEY_TROUBLE}|"
+            rf"\b(cash-strapped|struggling|debt-laden|loss-making|troubled)\b"
+            rf"{_NO_COUNCIL_BETWEEN}{{0,30}}\b({_OTHER_BODIES})\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(council|authority)('s)? (stands? to lose|(will|would|could|may) (have to )?"
+            r"(lose|absorb|cover|pay|bail)|lost|loans?|lent|lending|guarantee\w*|owns?|owned|"
+            r"bail\w*)\b|\b(owing|owed|owes|cost|costs|costing) (the )?(council|authority|"
+            r"taxpayers?)\b|\bcouncil-owned\b|\bwholly[- ]owned\b|\b(its|the council's) own\b|"
+            r"\b(it|council|authority) lent\b|\bsection 114\b|\bs\.?114\b|\bthe council's "
+            r"(deficit|budget gap|shortfall|overspend)\b|\b(dedicated schools grant|dsg|high[- ]"
+            r"needs)\b"
+        ),
+    ),
+    # money a council has collected or got back (debts, fraud, arrears) is the finance team
+    # doing its job, not a loss
+    Cap(
+        "money_recovered",
+        "financial_distress",
+        _re(
+            r"\b(recovered|recovers|clawed back|claws back|recouped|recoups|brought in|"
+            r"collected|traced and recovered)\b[^.]{0,40}(£|\b\d+(\.\d+)?% of\b)"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(loss|losses|lose|lost|losing|deficit|gap|shortfall|overspen\w*|section 114|"
+            r"s\.?114|bankrupt\w*|only|just|fraction|fell|fall(ing|en)?|down|less than|"
+            r"failed|failure)\b"
+        ),
+    ),
+    # writing off small debts that cannot be collected is routine housekeeping; a large
+    # loss on a loan to the council's own company is distress (stated in millions)
+    Cap(
+        "small_write_off",
+        "financial_distress",
+        _re(r"\b(wr(i|o)te|written|writ(e|es|ing)) off\b|\bwrite-offs?\b"),
+        0.3,
+        unless=_re(
+            r"£ ?\d+(\.\d+)? ?(m|bn|million|billion)\b|\b(millions|company|companies|"
+            r"investments?|reserves|section 114|s\.?114|deficit|gap|shortfall)\b"
+        ),
+    ),
+    # a pension fund's value moving with the markets, or its valuation, is the fund's
+    # business; a council unable to meet its contributions is distress
+    Cap(
+        "pension_fund",
+        "financial_distress",
+        _re(r"\bpension fund\b"),
+        0.3,
+        unless=_re(
+            r"\b(budget gap|section 114|s\.?114|reserves|unaffordable|cannot afford|can't "
+            r"afford|unable to (pay|afford|meet)|overspen\w*|emergency|crisis|black hole|"
+            r"bankrupt\w*|the council's (deficit|shortfall)|woes|strain|squeeze|burden|"
+            r"pressures?)\b"
         ),
     ),
     # committee minutes review risk registers line by line: a financial risk rated amber

@@ -556,6 +556,20 @@ def test_an_extended_intervention_is_not_capped() -> None:
             "P",
             False,
         ),
+        # another body's money trouble, unless the council stands to lose by it
+        ("The hospital trust in Fernley is heading for a £12m deficit.", "F", True),
+        ("Struggling rugby club seeks new owners before the season starts.", "F", True),
+        ("The arena company the council lent £9m to has gone into administration.", "F", False),
+        ("Oakhurst's dedicated schools grant deficit has reached £20m.", "F", False),
+        ("The NHS trust warned that the council faces a £15m deficit.", "F", False),
+        ("The struggling council asked the hospital trust for help.", "F", False),
+        # money collected or recovered, small debts written off, a pension fund's valuation
+        ("Fernley has recovered £300,000 of unpaid council tax through the courts.", "F", True),
+        ("The council recovered only £2m of the £20m it lost on the scheme.", "F", False),
+        ("Councillors agreed to write off £40,000 of irrecoverable rent arrears.", "F", True),
+        ("The council will write off £30m lent to its housing company.", "F", False),
+        ("The pension fund's value rose by £90m over the year.", "F", True),
+        ("Rising pension fund contributions add to the pressure on the budget.", "F", False),
     ],
 )
 def test_routine_politics_and_spending_are_capped(sentence: str, label: str, capped: bool) -> None:
