@@ -19,7 +19,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["CAPS", "RULES", "Cap", "Rule", "apply_rules", "capped_labels", "rules_fingerprint"]
+__all__ = [
+    "CAPS",
+    "RULES",
+    "Cap",
+    "Rule",
+    "apply_rules",
+    "capped_labels",
+    "read_sentence",
+    "rules_fingerprint",
+]
 
 _I = re.IGNORECASE
 
@@ -1101,9 +1110,11 @@ CAPS: tuple[Cap, ...] = (
 )
 
 
-def apply_rules(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float], list[str]]:
-    """Adjust one sentence's probabilities; return them with the names of the rules that
-    fired (for the explanation of a tag)."""
+def _apply(
+    sentence: str, probs: dict[str, float]
+) -> tuple[dict[str, float], list[str], set[str], list[Cap]]:
+    """One pass over the rules and caps: the adjusted probabilities, the names fired, the
+    labels raised by rules, and the caps whose trigger matched a label not raised."""
     out = dict(probs)
     fired: list[str] = []
     raised: set[str] = set()
@@ -1116,14 +1127,23 @@ def apply_rules(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float
             if out.get(rule.label, 0.0) < rule.floor:
                 out[rule.label] = rule.floor
             fired.append(rule.name)
+    triggered = []
     for cap in CAPS:
-        if (
-            cap.label not in raised
-            and cap.matches(sentence)
-            and out.get(cap.label, 0.0) > cap.ceiling
+        if cap.label in raised or not cap.trigger.search(sentence):
+            continue
+        triggered.append(cap)
+        if out.get(cap.label, 0.0) > cap.ceiling and not (
+            cap.unless is not None and cap.unless.search(sentence)
         ):
             out[cap.label] = cap.ceiling
             fired.append(f"cap:{cap.name}")
+    return out, fired, raised, triggered
+
+
+def apply_rules(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Adjust one sentence's probabilities; return them with the names of the rules that
+    fired (for the explanation of a tag)."""
+    out, fired, _, _ = _apply(sentence, probs)
     return out, fired
 
 
@@ -1140,6 +1160,22 @@ def capped_labels(sentence: str, context: str, raised: set[str]) -> set[str]:
         and c.trigger.search(sentence)
         and not (c.unless is not None and c.unless.search(context))
     }
+
+
+def read_sentence(
+    sentence: str, probs: dict[str, float], context: str
+) -> tuple[dict[str, float], list[str], set[str]]:
+    """:func:`apply_rules` and :func:`capped_labels` in one pass (each trigger searched
+    once): the adjusted probabilities, the names fired, and the labels denied to the
+    sentence (by a cap that lowered it here, or by one whose exception ``context`` lacks)."""
+    out, fired, _, triggered = _apply(sentence, probs)
+    denied = {f.removeprefix("cap:") for f in fired if f.startswith("cap:")}
+    capped = {
+        c.label
+        for c in triggered
+        if c.name in denied or not (c.unless is not None and c.unless.search(context))
+    }
+    return out, fired, capped
 
 
 # how caps and rules combine with the network's scores (bump on a change of meaning)

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from models.classifier import Classifier, _rule_label
+from models.classifier import RESCORE_BAND, Classifier, _rule_label
 from models.data.names import fill
 from models.dataset import load_lines
 from models.evaluate import KeywordBaseline, evaluate
@@ -664,9 +664,7 @@ def test_concurrent_batches_keep_each_result_in_its_place(
     classifier: Classifier, heldout_rows: list[dict]
 ) -> None:
     """The ONNX runner spreads batches over threads: with the same batches, one thread and
-    several must give every item exactly its own scores back.  Scored alone (a lone batch
-    is split between threads) an item's scores may move a little, never its place: int8
-    activations are quantised per batch, so batch-mates matter (see models/README.md)."""
+    several must give every item exactly its own scores back."""
     texts = [r["text"] for r in heldout_rows[:120]]
     assert classifier.runner.workers >= 2, "this machine has one core: nothing is tested"
     together = classifier.predict(texts)
@@ -674,8 +672,35 @@ def test_concurrent_batches_keep_each_result_in_its_place(
     assert single.runner.workers == 1
     for a, c in zip(together, single.predict(texts), strict=True):
         assert a.scores == c.scores and a.sentiment == c.sentiment
-    alone = [classifier.predict_one(text) for text in texts]
-    agree = sum(a.tags == b.tags for a, b in zip(together, alone, strict=True))
-    assert agree / len(texts) >= 0.97
     # scores differ from item to item, so a shuffled batch could not pass the checks above
     assert len({round(p.scores["financial_distress"], 3) for p in together}) > 40
+
+
+def test_an_items_tags_do_not_depend_on_its_batch_mates(
+    classifier: Classifier, heldout_rows: list[dict]
+) -> None:
+    """int8 activations are quantised per batch, so a segment's scores move with what it is
+    batched with (by up to 0.46 on our lines); segments near the threshold are re-read alone.
+    Without that, 10 of 1,025 of our lines, dev items and probes changed tags between a
+    batch and scoring alone (2026-12-04); here every held-out line must keep its tags
+    alone, in a batch, and in the same batch reversed."""
+    texts = [r["text"] for r in heldout_rows]
+    together = classifier.predict(texts)
+    backwards = classifier.predict(texts[::-1])[::-1]
+    alone = [classifier.predict_one(text) for text in texts]
+    for a, b, c, text in zip(together, backwards, alone, texts, strict=True):
+        assert a.tags == b.tags == c.tags, (text, a.scores, b.scores, c.scores)
+    classifier.rescore_band = None
+    try:
+        plain = classifier.predict(texts)
+    finally:
+        classifier.rescore_band = RESCORE_BAND
+    # the check above can fail: without the second reading some scores do move
+    assert (
+        max(
+            abs(a.scores[label] - c.scores[label])
+            for a, c in zip(plain, alone, strict=True)
+            for label in LABELS
+        )
+        > 0.05
+    )
