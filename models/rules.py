@@ -284,8 +284,9 @@ RULES: tuple[Rule, ...] = (
         "leadership_conflict",
         _re(
             r"\b(bully\w*|whistle-?blow\w*|standards (board|committee|investigation|"
-            r"complaints?|hearing|panel)|code of conduct|grievance|complaints? (about|against|"
-            r"over) (the )?(behaviou?r|conduct|treatment of staff))\b[^.]{0,80}\b(leader|"
+            r"complaints?|hearing|panel)|code of conduct|grievance|complaints?( (by|from) "
+            r"[^.]{0,40})? (about|against|over) (the )?(behaviou?r|conduct|treatment of "
+            r"staff))\b[^.]{0,80}\b(leader|"
             r"chief executive|ceo|deputy leader|elected mayor|cabinet members?|senior "
             r"officers?|monitoring officer)\b|\b(leader|chief executive|ceo|deputy leader|"
             r"elected mayor|senior officers?)\b[^.]{0,60}\b(bully\w*|whistle-?blow\w*|"

@@ -254,6 +254,10 @@ def test_rules_raise_and_cap() -> None:
             "complaints_at_the_top",
         ),
         (
+            "There have been complaints from two directors about the conduct of the deputy leader.",
+            "complaints_at_the_top",
+        ),
+        (
             "The position of the chief executive is now untenable, opposition councillors say.",
             "officer_untenable",
         ),
