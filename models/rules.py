@@ -431,7 +431,11 @@ RULES: tuple[Rule, ...] = (
         "political_instability",
         _re(
             r"\b(coalition|administration|power-sharing|partnership) [^.]{0,40}"
-            r"(collaps\w*|fell apart|falls apart|broke(n)? down|break(s)? down)\b"
+            r"(collaps\w*|fell apart|falls apart|broke(n)? down|break(s)? down)\b|"
+            # "after the previous one fell": an administration falling, not a figure
+            r"\b((previous|last|former|old|minority|ruling) (one|administration|coalition)|"
+            r"(the|its|their) (administration|coalition)) (fell|had fallen|has fallen)\b"
+            r"(?! (by|to|from|short|behind|below|sharply))"
         ),
         0.9,
         veto=_NATIONAL,

@@ -258,6 +258,10 @@ def test_rules_raise_and_cap() -> None:
             "complaints_at_the_top",
         ),
         (
+            "Independents formed a new administration after the previous one fell in May.",
+            "coalition_collapse",
+        ),
+        (
             "The position of the chief executive is now untenable, opposition councillors say.",
             "officer_untenable",
         ),
