@@ -6,6 +6,8 @@ raise or cap each sentence's probabilities.  A label's score is the highest of t
 its evidence is the sentence with the highest score for it.  Scores are calibrated
 probabilities (Platt scaling fitted on held-apart training lines); a label is a tag at
 the documented threshold (0.5).  Sentiment is P(positive) - P(negative) in [-1, 1].
+Segments are scored in batches; with int8 a segment near the threshold is scored again on
+its own, so that an item's tags never depend on what it was batched with.
 """
 
 from __future__ import annotations
