@@ -88,7 +88,8 @@ _NO_FINDING = _re(
 _ENDED = _re(
     r"\b(end(s|ed|ing)?|lift(s|ed)?|withdraw(n|s)?|exit(s|ed)?|leave|leaves|left|leaving|"
     r"concluded|removed|regain(s|ed)?|handed back|no longer|step(s|ped)? down from|gone|"
-    r"pull(s|ed|ing)? out|hand(s|ing)? back|take(s)? back|taking back|took back|reversal)\b"
+    r"pull(s|ed|ing)? out|hand(s|ing)? back|take(s)? back|taking back|took back|reversal|"
+    r"stand(s|ing)? down|stood down|disband(s|ed|ing)?|wound up)\b"
 )
 
 # bodies other than the council whose finances make local news
@@ -597,7 +598,7 @@ RULES: tuple[Rule, ...] = (
         "governance_failure",
         _re(
             r"\b(review|inquiry|investigation|inspection|report|audit|inspectors?|auditors?)\b"
-            r"[^.]{0,80}\b(found|finds|uncovered|identified|exposed|revealed|describe[sd]?|"
+            r"[^.]{0,100}\b(found|finds|uncovered|identified|exposed|revealed|describe[sd]?|"
             r"highlighted|laid bare)\b[^.]{0,60}\b(culture of (secrecy|"
             r"cover-?ups?|impunity)|toxic culture|systemic (failings|failures|"
             r"weaknesses)|serious (failings|failures|weaknesses) (in|of) (governance|"
@@ -609,6 +610,22 @@ RULES: tuple[Rule, ...] = (
             r"\b(school|academy|hospital|nhs|police|trust|care home|charity|club|company|firm|"
             r"university|prison)\b|\bno (evidence|sign|signs) of\b|\b(not|never|nothing)\b"
             r"[^.]{0,20}\b(found|finds|identified)\b"
+        ),
+    ),
+    # DOMAIN.md: a single ombudsman fault finding does not count; an ombudsman finding
+    # failings repeated across cases, or a special (systemic) investigation, does
+    Rule(
+        "ombudsman_systemic",
+        "governance_failure",
+        _re(
+            r"\bombudsman\b[^.]{0,120}\b(systemic|repeated (failings|failures|cases|"
+            r"complaints)|series of (failings|failures|cases|complaints)|pattern of|widespread "
+            r"(failings|failures)|across (\d+|many|multiple|several|repeated) (cases|complaints)|"
+            r"multiple cases|special (investigation|report))\b"
+        ),
+        0.75,
+        veto=_re(
+            r"\b(no|not|nothing|without)\b[^.]{0,30}\b(systemic|repeated|pattern|widespread)\b"
         ),
     ),
     # Scotland: the Controller of Audit reports to the Accounts Commission, which may hold a

@@ -188,6 +188,12 @@ def test_rules_raise_and_cap() -> None:
         "Commissioners leave the council as intervention ends.", dict.fromkeys(LABELS, 0.1)
     )
     assert ended["governance_failure"] == 0.1
+    # a government-appointed panel standing down is the end of an intervention
+    ended, _ = apply_rules(
+        "The improvement and assurance panel overseeing the council will stand down in the spring.",
+        dict.fromkeys(LABELS, 0.1),
+    )
+    assert ended["governance_failure"] == 0.1
 
 
 @pytest.mark.parametrize(
@@ -260,6 +266,10 @@ def test_rules_raise_and_cap() -> None:
         (
             "Independents formed a new administration after the previous one fell in May.",
             "coalition_collapse",
+        ),
+        (
+            "The ombudsman found a pattern of failings in the council's handling of repairs.",
+            "ombudsman_systemic",
         ),
         (
             "The position of the chief executive is now untenable, opposition councillors say.",
