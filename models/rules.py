@@ -109,6 +109,14 @@ _MONEY_TROUBLE = (
     r"cuts|cut(ting)? \d+ jobs|insolven\w*|bankrupt\w*|close|closure)\b"
 )
 
+# a standing description, not news: "the council, which has been under no overall
+# control since 2019, approved its budget"
+_NOC_DESCRIBED = (
+    r"\b(which|that) (has been|had been|is|was) (under |in )?no overall control\b|"
+    r"\bno overall control (since (\d{4}|the \d{4})|for (the (past|last) )?(\w+ )?"
+    r"(years|decades?))\b"
+)
+
 _SOUND_FINANCES = _re(
     r"\b(firm|sound|strong|healthy|robust|stable|secure|good) (financial )?(footing|position|"
     r"health|shape|standing)\b|\bfinances (are |were |remain |look |now )?(sound|healthy|"
@@ -403,7 +411,7 @@ RULES: tuple[Rule, ...] = (
         0.9,
         veto=_re(
             r"\bno longer (in )?no overall control\b|\b(parliament|general election|"
-            r"westminster|holyrood|senedd|stormont|house of commons)\b"
+            r"westminster|holyrood|senedd|stormont|house of commons)\b|" + _NOC_DESCRIBED
         ),
     ),
     # DOMAIN.md: a leader ousted or resigning under pressure; a challenge from the leader's
@@ -876,6 +884,18 @@ CAPS: tuple[Cap, ...] = (
             r"afford|unable to (pay|afford|meet)|overspen\w*|emergency|crisis|black hole|"
             r"bankrupt\w*|the council's (deficit|shortfall)|woes|strain|squeeze|burden|"
             r"pressures?)\b"
+        ),
+    ),
+    Cap(
+        "control_described",
+        "political_instability",
+        _re(_NOC_DESCRIBED),
+        0.3,
+        unless=_re(
+            r"\b(after|since|following) (the |this |last )?(\w+ )?(elections?|polls?|"
+            r"by-elections?|defections?|resignations?)\b|\b(lost|loses|losing|collaps\w*|"
+            r"ousted|resign\w*|defect\w*|deadlock\w*|toppl\w*|no confidence|coalition (talks|"
+            r"deal)|minority administration)\b"
         ),
     ),
     # committee minutes review risk registers line by line: a financial risk rated amber

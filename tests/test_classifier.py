@@ -608,6 +608,20 @@ def test_leadership_rules_leave_other_bodies_alone(sentence: str) -> None:
     assert raised["leadership_conflict"] == 0.1
 
 
+def test_no_overall_control_as_news_not_as_a_description() -> None:
+    """DOMAIN.md counts no overall control after an election; a council long without a
+    majority, described in passing, is not news of instability."""
+    probs = dict.fromkeys(LABELS, 0.1)
+    for described in (
+        "The council, which has been under no overall control since 2019, set its budget.",
+        "Oakhurst has been in no overall control for the past six years.",
+    ):
+        adjusted, fired = apply_rules(described, {**probs, "political_instability": 0.9})
+        assert "no_overall_control" not in fired and adjusted["political_instability"] <= 0.3
+    news = "Fernley Council is in no overall control after Thursday's election."
+    assert "no_overall_control" in apply_rules(news, probs)[1]
+
+
 def test_an_appointment_is_not_a_conflict_unless_a_dispute_is_told() -> None:
     probs = {**dict.fromkeys(LABELS, 0.1), "leadership_conflict": 0.6}
     capped, names = apply_rules(
