@@ -104,9 +104,10 @@ _OTHER_BODIES = (
 # faces a deficit" is the council's)
 _NO_COUNCIL_BETWEEN = r"(?:(?!\bcouncil|\bauthority)[^.])"
 _MONEY_TROUBLE = (
-    r"\b(deficits?|shortfalls?|debts|mounting debts|losses|made a loss|in the red|financial "
-    r"(trouble|difficult\w*|problems?|crisis)|cash crisis|administration|redundanc\w*|job "
-    r"cuts|cut(ting)? \d+ jobs|insolven\w*|bankrupt\w*|close|closure)\b"
+    r"\b(deficits?|shortfalls?|debts|mounting debts|losses|made a loss|in the red|"
+    r"overspen\w*|financial (trouble|difficult\w*|problems?|crisis)|cash crisis|"
+    r"administration|redundanc\w*|job cuts|cut(ting)? \d+ jobs|insolven\w*|bankrupt\w*|"
+    r"close|closure)\b"
 )
 
 # a standing description, not news: "the council, which has been under no overall
@@ -198,6 +199,25 @@ RULES: tuple[Rule, ...] = (
     ),
     # DOMAIN.md counts a budget gap, hole or shortfall; the network read the plainest
     # statement of one ("the council has a budget gap of £20m for 2026/27") at 0.01
+    # DOMAIN.md's overspend, whichever service it is told of ("children's services are on
+    # course to overspend by £6m"), unless it is small or met from elsewhere
+    Rule(
+        "overspend",
+        "financial_distress",
+        _re(
+            # in millions: a project's £300,000 overspend is routine budget monitoring
+            r"\bover-?spen(d|ds|ding|t)\b[^.]{0,50}£ ?\d+(\.\d+)? ?(m|million|bn|billion)\b|"
+            r"£ ?\d+(\.\d+)? ?(m|million|bn|billion)\b[^.]{0,40}\bover-?spen(d|ds|ding|t)\b|"
+            r"\b(blown|busted|blew|bust) (the|its|their|a hole in the) budget\b"
+        ),
+        0.75,
+        veto=_re(
+            r"\b(small|slight(ly)?|minor|modest|offset|balanced|cover(ed)?|met (from|within|by)|"
+            r"within (the|its) (budget|directorate|service)|on budget|spent within|underspen\w*|"
+            r"no|not|avoid\w*|prevent\w*|no longer|eliminated|wiped out|nhs|hospitals?|"
+            r"universit(y|ies)|police|fire (service|authority)|academy|school's)\b"
+        ),
+    ),
     Rule(
         "budget_gap",
         "financial_distress",
@@ -896,6 +916,20 @@ CAPS: tuple[Cap, ...] = (
             r"by-elections?|defections?|resignations?)\b|\b(lost|loses|losing|collaps\w*|"
             r"ousted|resign\w*|defect\w*|deadlock\w*|toppl\w*|no confidence|coalition (talks|"
             r"deal)|minority administration)\b"
+        ),
+    ),
+    # an overspend avoided is budget management, not distress
+    Cap(
+        "overspend_avoided",
+        "financial_distress",
+        _re(
+            r"\b(avoid\w*|prevent\w*|head(s|ed|ing)? off|stave(d)? off|averted?)\b[^.]{0,20}"
+            r"\b(an? |the )?(forecast |projected |potential )?over-?spend\b"
+        ),
+        0.3,
+        unless=_re(
+            r"\b(section 114|s\.?114|reserves|emergency|crisis|freeze|gap|deficit|black hole|"
+            r"cannot|unable|fail\w*)\b"
         ),
     ),
     # committee minutes review risk registers line by line: a financial risk rated amber

@@ -271,6 +271,8 @@ def test_rules_raise_and_cap() -> None:
             "The ombudsman found a pattern of failings in the council's handling of repairs.",
             "ombudsman_systemic",
         ),
+        ("Adult care is on course to overspend by £7m this year.", "overspend"),
+        ("Rising placement costs have blown the budget again.", "overspend"),
         (
             "The position of the chief executive is now untenable, opposition councillors say.",
             "officer_untenable",
@@ -587,6 +589,8 @@ def test_an_extended_intervention_is_not_capped() -> None:
         ("Councillors agreed to write off £40,000 of irrecoverable rent arrears.", "F", True),
         ("The council will write off £30m lent to its housing company.", "F", False),
         ("The pension fund's value rose by £90m over the year.", "F", True),
+        ("Officers hope to avoid a projected overspend by delaying repairs.", "F", True),
+        ("The council cannot avoid a £5m overspend and must draw on reserves.", "F", False),
         ("Rising pension fund contributions add to the pressure on the budget.", "F", False),
     ],
 )
