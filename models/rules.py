@@ -160,10 +160,17 @@ RULES: tuple[Rule, ...] = (
             r"\b(run(ning)? out of (money|reserves|cash)|reserves (will |would )?"
             r"(be )?(run (out|dry)|exhausted|wiped out|depleted))\b|\blast (remaining )?"
             r"(reserves|cash reserves)\b|\breserves (are |were |will be )?(almost|nearly|"
-            r"virtually) (gone|exhausted|used up|spent)\b"
+            r"virtually) (gone|exhausted|used up|spent)\b|"
+            # the press's "reserves dwindle"; a council's, not a reservoir's
+            r"\breserves (are |were |have been |continue to |keep )?(dwindl\w*|drain\w*|"
+            r"running (low|dry)|running out)\b|\b(dwindling|depleted|draining) (general |"
+            r"cash |financial )?reserves\b"
         ),
         0.88,
-        veto=_re(r"\bnot (be )?running out\b|\bnot run out\b"),
+        veto=_re(
+            r"\bnot (be )?running out\b|\bnot run out\b|\b(water|grit|salt|blood|gas|fuel|"
+            r"oil|food|energy) reserves\b|\breserves of (water|grit|salt|blood|gas|fuel|oil|food)\b"
+        ),
     ),
     Rule(
         "spending_controls",
@@ -262,7 +269,8 @@ RULES: tuple[Rule, ...] = (
         _re(
             r"\b(chief executive|chief exec|ceo|monitoring officer|section 151 officer|"
             r"s151 officer|finance director|director of [a-z' ]{3,30}|head of paid service|"
-            r"town clerk|chief officer|managing director|council boss|top officer)s?\b"
+            r"town clerk|chief officer|managing director|council boss|top officer|council "
+            r"chief|town hall (chief|boss))s?\b"
             r"[^.]{0,60}\b(suspended|sacked|dismissed|forced out|ousted|pushed out|"
             r"placed on (special|gardening) leave|on (special|gardening) leave)\b|"
             # the same fact told with the participle first ("suspended chief executive Jo")

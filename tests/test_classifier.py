@@ -272,6 +272,8 @@ def test_rules_raise_and_cap() -> None:
             "ombudsman_systemic",
         ),
         ("Adult care is on course to overspend by £7m this year.", "overspend"),
+        ("Fernley's reserves are dwindling as costs rise.", "reserves_exhausted"),
+        ("Town hall chief suspended pending an inquiry", "officer_suspended"),
         ("Rising placement costs have blown the budget again.", "overspend"),
         (
             "The position of the chief executive is now untenable, opposition councillors say.",
@@ -610,6 +612,12 @@ def test_routine_politics_and_spending_are_capped(sentence: str, label: str, cap
 def test_leadership_rules_leave_other_bodies_alone(sentence: str) -> None:
     raised, _ = apply_rules(sentence, dict.fromkeys(LABELS, 0.1))
     assert raised["leadership_conflict"] == 0.1
+
+
+def test_other_reserves_are_not_the_councils_money() -> None:
+    probs = dict.fromkeys(LABELS, 0.1)
+    assert "reserves_exhausted" not in apply_rules("Water reserves are running low.", probs)[1]
+    assert "reserves_exhausted" in apply_rules("The council's reserves are running low.", probs)[1]
 
 
 def test_no_overall_control_as_news_not_as_a_description() -> None:
