@@ -164,7 +164,12 @@ RULES: tuple[Rule, ...] = (
             # the press's "reserves dwindle"; a council's, not a reservoir's
             r"\breserves (are |were |have been |continue to |keep )?(dwindl\w*|drain\w*|"
             r"running (low|dry)|running out)\b|\b(dwindling|depleted|draining) (general |"
-            r"cash |financial )?reserves\b"
+            r"cash |financial )?reserves\b|"
+            r"\bwip(e|es|ed|ing) out (most |all |much |half )?(of )?(its |the council's |their )?"
+            r"(general |cash )?reserves\b|"
+            # below the level the finance officer calls prudent
+            r"\b(reserves|balances?)\b[^.]{0,40}\b(fall(s|en|ing)?|fell|drop(s|ped|ping)?|"
+            r"dip(s|ped)?|go(es)?|be) below (the |its |a )?(minimum|prudent|recommended|safe)\b"
         ),
         0.88,
         veto=_re(
@@ -307,6 +312,9 @@ RULES: tuple[Rule, ...] = (
             r"council boss|top officer|director)s?\b[^.]{0,80}\b(pay-?off|golden (handshake|"
             r"goodbye|parachute)|severance (deal|package|payment)|exit (package|deal|payment)|"
             r"settlement (agreement|package|deal)|compromise agreement|gagging (order|clause))|"
+            r"\bpaid (its |the |their )?(former |outgoing )?(chief executive|ceo|monitoring "
+            r"officer|section 151 officer|finance director|managing director)\b[^.]{0,30}"
+            r"£ ?\d[^.]{0,20}\bto (leave|go|quit|step down)\b|"
             r"\b(pay-?off|golden (handshake|goodbye|parachute)|severance (deal|package|payment)|"
             r"exit (package|deal|payment)|settlement (package|deal))\b[^.]{0,80}"
             r"\b(chief executive|ceo|monitoring officer|section 151 officer|managing director|"
@@ -469,6 +477,9 @@ RULES: tuple[Rule, ...] = (
         _re(
             r"\b(coalition|administration|power-sharing|partnership) [^.]{0,40}"
             r"(collaps\w*|fell apart|falls apart|broke(n)? down|break(s)? down)\b|"
+            r"\b(coalition|administration|power-sharing) (is |was |left )?in (chaos|turmoil|"
+            r"disarray)\b|\b(coalition|administration) partners? (walk(s|ed)?|pull(s|ed)?|"
+            r"storm(s|ed)?) out\b|"
             # "after the previous one fell": an administration falling, not a figure
             r"\b((previous|last|former|old|minority|ruling) (one|administration|coalition)|"
             r"(the|its|their) (administration|coalition)) (fell|had fallen|has fallen)\b"
@@ -606,7 +617,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "statutory_recommendations",
         "governance_failure",
-        _re(r"\bstatutory recommendations?\b"),
+        _re(
+            r"\bstatutory recommendations?\b|\b(auditors?|audit firm)\b[^.]{0,40}\b(statutory|"
+            r"formal) powers to (make|issue) (formal )?recommendations\b"
+        ),
         0.88,
         veto=_NO_FINDING,
     ),

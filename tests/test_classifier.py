@@ -273,6 +273,17 @@ def test_rules_raise_and_cap() -> None:
         ),
         ("Adult care is on course to overspend by £7m this year.", "overspend"),
         ("Fernley's reserves are dwindling as costs rise.", "reserves_exhausted"),
+        ("The losses wiped out most of the council's reserves.", "reserves_exhausted"),
+        ("The council paid its former chief executive £250,000 to leave.", "officer_payoff"),
+        (
+            "The auditor has used its statutory powers to make recommendations to Fernley.",
+            "statutory_recommendations",
+        ),
+        ("Oakhurst coalition in turmoil after partners walk out", "coalition_collapse"),
+        (
+            "The general fund balance is forecast to fall below the minimum prudent level.",
+            "reserves_exhausted",
+        ),
         ("Town hall chief suspended pending an inquiry", "officer_suspended"),
         ("Rising placement costs have blown the budget again.", "overspend"),
         (
