@@ -73,7 +73,8 @@ _NOT_COUNCIL = _re(
 # bodies whose confidence votes are not a council's: clubs and their fans, companies, schools
 _OTHER_BODY_VOTE = (
     r"\b(club|fans|supporters|owners|shareholders|players|manager|referee|board of "
-    r"directors|governors|head ?teacher|principal|vice-chancellor|trust board)\b"
+    r"directors|governors|head ?teacher|principal|vice-chancellor|trust board|police and "
+    r"crime (commissioner|panel)|pcc|trustees|senate)\b"
 )
 _NATIONAL = _re(
     r"\b(prime minister|the government|chancellor|parliament|\bMPs\b|cabinet minister|"
@@ -100,6 +101,20 @@ _OTHER_BODIES = (
     r"charit(y|ies)|housing associations?|bus (company|companies|operators?)|airports?|"
     r"brewer(y|ies)|theatres?|cathedrals?|churches|employers?|landlords?"
 )
+# the same and the other public and private bodies whose leaders, votes and inspections
+# make local news beside the council's
+_OTHER_ORGANISATIONS = (
+    _OTHER_BODIES + r"|fire authorit(y|ies)|police and crime (commissioner|panel)s?|pcc|"
+    r"combined authorit(y|ies)|water compan(y|ies)|(care|nursing) homes?|academ(y|ies)|"
+    r"private (firm|company)|trustees|prisons?|young offender institutions?"
+)
+_OTHER_ROLES = (
+    r"chief executive|chief exec|ceo|chief fire officer|chief constable|vice-chancellor|"
+    r"chair(man|woman)?|principal|head ?teacher|managing director|board|trustees|"
+    r"governors|directors?|commissioner"
+)
+# the council named anywhere in the sentence: then it is (also) about the council
+_COUNCIL_NAMED = _re(r"\b(council|councils|councillors?|town hall|county hall|city hall)\b")
 # a stretch of one sentence that does not name the council ("the trust says the council
 # faces a deficit" is the council's)
 _NO_COUNCIL_BETWEEN = r"(?:(?!\bcouncil|\bauthority)[^.])"
@@ -344,7 +359,9 @@ RULES: tuple[Rule, ...] = (
         0.75,
         veto=_re(
             r"\b(school|pupils?|academy|hospital|nhs|police|opposition|party leader|prime "
-            r"minister|training|policy|anti-bullying|awareness)\b"
+            r"minister|training|policy|anti-bullying|awareness)\b|"
+            # another body's chief ("the ambulance service's chief executive")
+            rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b"
         ),
     ),
     # DOMAIN.md: a statutory officer leaving amid a dispute; a breakdown of trust between
@@ -953,6 +970,44 @@ CAPS: tuple[Cap, ...] = (
             r"\b(section 114|s\.?114|reserves|emergency|crisis|freeze|gap|deficit|black hole|"
             r"cannot|unable|fail\w*)\b"
         ),
+    ),
+    # another body's leaders, votes and inspections (a hospital trust's chief executive
+    # suspended, a university's vice-chancellor forced out, an academy rated inadequate)
+    # are not the council's, unless the sentence names the council too
+    Cap(
+        "other_body_leadership",
+        "leadership_conflict",
+        _re(
+            rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b|\b({_OTHER_ROLES}) of "
+            rf"(the |a |an )?(local |county |city )?({_OTHER_ORGANISATIONS})\b|"
+            r"\bpolice and crime commissioner\b"
+        ),
+        0.3,
+        unless=_COUNCIL_NAMED,
+    ),
+    Cap(
+        "other_body_politics",
+        "political_instability",
+        _re(
+            rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b|\b({_OTHER_ROLES}) of "
+            rf"(the |a |an )?(local |county |city )?({_OTHER_ORGANISATIONS})\b|"
+            r"\bpolice and crime commissioner\b"
+        ),
+        0.3,
+        unless=_COUNCIL_NAMED,
+    ),
+    Cap(
+        "other_body_governance",
+        "governance_failure",
+        _re(
+            rf"\b({_OTHER_ORGANISATIONS})\b[^.]{{0,60}}\b(rated|judged|graded|found|fined|"
+            r"inadequate|failings|inquiry|investigation)\b|\b(rated|judged|graded) (the )?"
+            rf"(local |nearby )?(\w+ )?({_OTHER_ORGANISATIONS})\b|\b(failings|failures|"
+            rf"inadequate)\b[^.]{{0,30}}\b(at|in) (the |a |an )?(\w+['’]s )?(local )?"
+            rf"({_OTHER_ORGANISATIONS})\b"
+        ),
+        0.3,
+        unless=_COUNCIL_NAMED,
     ),
     # committee minutes review risk registers line by line: a financial risk rated amber
     # is the register doing its job, not distress

@@ -603,6 +603,16 @@ def test_an_extended_intervention_is_not_capped() -> None:
         ("The council will write off £30m lent to its housing company.", "F", False),
         ("The pension fund's value rose by £90m over the year.", "F", True),
         ("Officers hope to avoid a projected overspend by delaying repairs.", "F", True),
+        # another body's leaders and inspections, unless the council is named beside them
+        ("The hospital trust's chief executive has been suspended.", "L", True),
+        (
+            "The council suspended its chief executive, a former hospital trust director.",
+            "L",
+            False,
+        ),
+        ("The university's vice-chancellor was forced out by the senate.", "P", True),
+        ("Inspectors found serious failings at the town's prison.", "G", True),
+        ("The council's care homes were rated inadequate by inspectors.", "G", False),
         ("The council cannot avoid a £5m overspend and must draw on reserves.", "F", False),
         ("Rising pension fund contributions add to the pressure on the budget.", "F", False),
     ],
