@@ -1009,6 +1009,32 @@ CAPS: tuple[Cap, ...] = (
         0.3,
         unless=_COUNCIL_NAMED,
     ),
+    # DOMAIN.md: good inspection results do not count, including a rise out of "inadequate"
+    Cap(
+        "inspection_improved",
+        "governance_failure",
+        _re(
+            r"\b(improv\w*|mov\w*|ris\w*|rose|upgraded|lifted|climb\w*|jump\w*) (from|out "
+            r"of) ['‘\"“]?inadequate\b|\bno longer (rated |judged |considered )?['‘\"“]?"
+            r"inadequate\b|\binadequate ['’\"”]?to ['‘\"“]?(good|outstanding|requires "
+            r"improvement)\b"
+        ),
+        0.3,
+        unless=_re(r"\b(still|remains?|again|fell|falls|dropped|downgraded|back to|slipped)\b"),
+    ),
+    # DOMAIN.md: routine budget setting; a budget balanced without help is not distress
+    Cap(
+        "balanced_budget",
+        "financial_distress",
+        _re(r"\b(balanced|balances|balancing) (its|the|their|a) (budget|books)\b"),
+        0.3,
+        unless=_re(
+            r"\b(unable|cannot|can't|struggl\w*|fail\w*|not|only|exceptional|capitalisation|"
+            r"bail-?out|section 114|s\.?114|gap|shortfall|deficit|emergency|cuts?|savings|"
+            r"borrow\w*|loan|sell\w*|sold)\b|(?<!without )\b(using|use of|raid\w*|dip\w* "
+            r"into|draw\w* on) (its |their |the council's )?(\w+ )?reserves\b"
+        ),
+    ),
     # committee minutes review risk registers line by line: a financial risk rated amber
     # is the register doing its job, not distress
     Cap(
