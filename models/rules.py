@@ -54,9 +54,19 @@ class Cap:
     trigger: re.Pattern[str]
     ceiling: float
     unless: re.Pattern[str] | None = None
+    # words of which the trigger cannot match without one (lower case): a cheap test that
+    # spares the trigger's search on most sentences
+    cues: tuple[str, ...] = ()
+
+    def triggered(self, sentence: str, lowered: str | None = None) -> bool:
+        if self.cues:
+            low = sentence.lower() if lowered is None else lowered
+            if not any(cue in low for cue in self.cues):
+                return False
+        return bool(self.trigger.search(sentence))
 
     def matches(self, sentence: str) -> bool:
-        return bool(self.trigger.search(sentence)) and not (
+        return self.triggered(sentence) and not (
             self.unless is not None and self.unless.search(sentence)
         )
 
@@ -112,6 +122,41 @@ _OTHER_ROLES = (
     r"chief executive|chief exec|ceo|chief fire officer|chief constable|vice-chancellor|"
     r"chair(man|woman)?|principal|head ?teacher|managing director|board|trustees|"
     r"governors|directors?|commissioner"
+)
+# every alternative of _OTHER_ORGANISATIONS contains one of these
+_ORGANISATION_CUES = (
+    "universit",
+    "college",
+    "academ",
+    "school",
+    "nhs",
+    "hospital",
+    "health",
+    "foundation",
+    "arts",
+    "theatre",
+    "ambulance",
+    "police",
+    "fire",
+    "club",
+    "charit",
+    "housing assoc",
+    "bus ",
+    "airport",
+    "brewer",
+    "cathedral",
+    "church",
+    "employer",
+    "landlord",
+    "pcc",
+    "combined",
+    "water",
+    "care home",
+    "nursing",
+    "private",
+    "trustee",
+    "prison",
+    "offender",
 )
 # the council named anywhere in the sentence: then it is (also) about the council
 _COUNCIL_NAMED = _re(r"\b(council|councils|councillors?|town hall|county hall|city hall)\b")
@@ -902,6 +947,7 @@ CAPS: tuple[Cap, ...] = (
             r"(deficit|budget gap|shortfall|overspend)\b|\b(dedicated schools grant|dsg|high[- ]"
             r"needs)\b"
         ),
+        cues=_ORGANISATION_CUES,
     ),
     # money a council has collected or got back (debts, fraud, arrears) is the finance team
     # doing its job, not a loss
@@ -984,6 +1030,7 @@ CAPS: tuple[Cap, ...] = (
         ),
         0.3,
         unless=_COUNCIL_NAMED,
+        cues=_ORGANISATION_CUES,
     ),
     Cap(
         "other_body_politics",
@@ -995,6 +1042,7 @@ CAPS: tuple[Cap, ...] = (
         ),
         0.3,
         unless=_COUNCIL_NAMED,
+        cues=_ORGANISATION_CUES,
     ),
     Cap(
         "other_body_governance",
@@ -1008,6 +1056,7 @@ CAPS: tuple[Cap, ...] = (
         ),
         0.3,
         unless=_COUNCIL_NAMED,
+        cues=_ORGANISATION_CUES,
     ),
     # DOMAIN.md: good inspection results do not count, including a rise out of "inadequate"
     Cap(
@@ -1298,6 +1347,7 @@ def _apply(
     fired: list[str] = []
     raised: set[str] = set()
     ended = bool(_ENDED.search(sentence))
+    lowered = sentence.lower()
     for rule in RULES:
         if rule.name in _RULE_VETO_ENDED and ended:
             continue
@@ -1308,7 +1358,7 @@ def _apply(
             fired.append(rule.name)
     triggered = []
     for cap in CAPS:
-        if cap.label in raised or not cap.trigger.search(sentence):
+        if cap.label in raised or not cap.triggered(sentence, lowered):
             continue
         triggered.append(cap)
         if out.get(cap.label, 0.0) > cap.ceiling and not (
@@ -1336,7 +1386,7 @@ def capped_labels(sentence: str, context: str, raised: set[str]) -> set[str]:
         c.label
         for c in CAPS
         if c.label not in raised
-        and c.trigger.search(sentence)
+        and c.triggered(sentence)
         and not (c.unless is not None and c.unless.search(context))
     }
 

@@ -466,6 +466,30 @@ def test_rules_and_caps_agree_with_our_own_labels() -> None:
     assert not contradictions, contradictions[:5]
 
 
+def test_cap_cues_never_hide_a_match() -> None:
+    """A cap's cues only spare it a search: on every line of ours and every probe, a
+    trigger that matches has one of its cues in the sentence."""
+    from models.rules import CAPS
+
+    train_set, calibration, heldout = split(TrainConfig())
+    texts = [e.text for e in train_set + calibration + heldout]
+    texts += [
+        line.split("\t", 1)[1]
+        for line in (FIXTURES / "domain_probes.tsv").read_text(encoding="utf-8").splitlines()
+        if "\t" in line and not line.startswith("#")
+    ]
+    cued = [c for c in CAPS if c.cues]
+    assert cued
+    checked = 0
+    for text in texts:
+        low = text.lower()
+        for cap in cued:
+            if cap.trigger.search(text):
+                checked += 1
+                assert any(cue in low for cue in cap.cues), (cap.name, text)
+    assert checked > 20
+
+
 def test_no_confidence_in_an_officer_is_not_political() -> None:
     """A union's vote of no confidence in the chief executive is a leadership conflict;
     it says nothing about who controls the council."""
