@@ -158,6 +158,13 @@ _ORGANISATION_CUES = (
     "prison",
     "offender",
 )
+# another organisation's chief, board or commissioner ("the hospital trust's chief
+# executive", "the vice-chancellor of the university")
+_OTHER_CHIEF = _re(
+    rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b|\b({_OTHER_ROLES}) of "
+    rf"(the |a |an )?(local |county |city )?({_OTHER_ORGANISATIONS})\b|"
+    r"\bpolice and crime commissioner\b"
+)
 # the council named anywhere in the sentence: then it is (also) about the council
 _COUNCIL_NAMED = _re(r"\b(council|councils|councillors?|town hall|county hall|city hall)\b")
 # a stretch of one sentence that does not name the council ("the trust says the council
@@ -1020,29 +1027,12 @@ CAPS: tuple[Cap, ...] = (
     # another body's leaders, votes and inspections (a hospital trust's chief executive
     # suspended, a university's vice-chancellor forced out, an academy rated inadequate)
     # are not the council's, unless the sentence names the council too
-    Cap(
-        "other_body_leadership",
-        "leadership_conflict",
-        _re(
-            rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b|\b({_OTHER_ROLES}) of "
-            rf"(the |a |an )?(local |county |city )?({_OTHER_ORGANISATIONS})\b|"
-            r"\bpolice and crime commissioner\b"
-        ),
-        0.3,
-        unless=_COUNCIL_NAMED,
-        cues=_ORGANISATION_CUES,
-    ),
-    Cap(
-        "other_body_politics",
-        "political_instability",
-        _re(
-            rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b|\b({_OTHER_ROLES}) of "
-            rf"(the |a |an )?(local |county |city )?({_OTHER_ORGANISATIONS})\b|"
-            r"\bpolice and crime commissioner\b"
-        ),
-        0.3,
-        unless=_COUNCIL_NAMED,
-        cues=_ORGANISATION_CUES,
+    *(
+        Cap(name, label, _OTHER_CHIEF, 0.3, unless=_COUNCIL_NAMED, cues=_ORGANISATION_CUES)
+        for name, label in (
+            ("other_body_leadership", "leadership_conflict"),
+            ("other_body_politics", "political_instability"),
+        )
     ),
     Cap(
         "other_body_governance",
