@@ -11,7 +11,7 @@ A few *caps* do the opposite for the commonest false alarms: an underspend, a pl
 retirement, a good inspection, a ceremonial mayor.  A cap lowers the model's probability
 only when no trigger rule fired in the same sentence.  A sentence a cap matches is not
 evidence for its label even when the sentence alone scored low, so the classifier also
-bounds its whole-text reading by the sentences' own scores (:func:`capped_labels`).
+bounds its whole-text reading by the sentences' own scores (:func:`read_sentence`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ __all__ = [
     "Cap",
     "Rule",
     "apply_rules",
-    "capped_labels",
     "read_sentence",
     "rules_fingerprint",
 ]
@@ -58,17 +57,11 @@ class Cap:
     # spares the trigger's search on most sentences
     cues: tuple[str, ...] = ()
 
-    def triggered(self, sentence: str, lowered: str | None = None) -> bool:
-        if self.cues:
-            low = sentence.lower() if lowered is None else lowered
-            if not any(cue in low for cue in self.cues):
-                return False
+    def triggered(self, sentence: str, lowered: str) -> bool:
+        """``lowered`` is ``sentence.lower()``, made once for every cap."""
+        if self.cues and not any(cue in lowered for cue in self.cues):
+            return False
         return bool(self.trigger.search(sentence))
-
-    def matches(self, sentence: str) -> bool:
-        return self.triggered(sentence) and not (
-            self.unless is not None and self.unless.search(sentence)
-        )
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -158,10 +151,12 @@ _ORGANISATION_CUES = (
     "prison",
     "offender",
 )
+# "the hospital trust's chief executive": a possessive organisation and its chief
+_POSSESSIVE_CHIEF = rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b"
 # another organisation's chief, board or commissioner ("the hospital trust's chief
 # executive", "the vice-chancellor of the university")
 _OTHER_CHIEF = _re(
-    rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b|\b({_OTHER_ROLES}) of "
+    _POSSESSIVE_CHIEF + rf"|\b({_OTHER_ROLES}) of "
     rf"(the |a |an )?(local |county |city )?({_OTHER_ORGANISATIONS})\b|"
     r"\bpolice and crime commissioner\b"
 )
@@ -411,9 +406,8 @@ RULES: tuple[Rule, ...] = (
         0.75,
         veto=_re(
             r"\b(school|pupils?|academy|hospital|nhs|police|opposition|party leader|prime "
-            r"minister|training|policy|anti-bullying|awareness)\b|"
+            r"minister|training|policy|anti-bullying|awareness)\b|" + _POSSESSIVE_CHIEF
             # another body's chief ("the ambulance service's chief executive")
-            rf"\b({_OTHER_ORGANISATIONS})(['’]s)? ({_OTHER_ROLES})\b"
         ),
     ),
     # DOMAIN.md: a statutory officer leaving amid a dispute; a breakdown of trust between
@@ -1328,11 +1322,9 @@ CAPS: tuple[Cap, ...] = (
 )
 
 
-def _apply(
-    sentence: str, probs: dict[str, float]
-) -> tuple[dict[str, float], list[str], set[str], list[Cap]]:
-    """One pass over the rules and caps: the adjusted probabilities, the names fired, the
-    labels raised by rules, and the caps whose trigger matched a label not raised."""
+def _apply(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float], list[str], list[Cap]]:
+    """One pass over the rules and caps: the adjusted probabilities, the names fired, and
+    the caps whose trigger matched a label no rule raised."""
     out = dict(probs)
     fired: list[str] = []
     raised: set[str] = set()
@@ -1356,38 +1348,25 @@ def _apply(
         ):
             out[cap.label] = cap.ceiling
             fired.append(f"cap:{cap.name}")
-    return out, fired, raised, triggered
+    return out, fired, triggered
 
 
 def apply_rules(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float], list[str]]:
     """Adjust one sentence's probabilities; return them with the names of the rules that
     fired (for the explanation of a tag)."""
-    out, fired, _, _ = _apply(sentence, probs)
+    out, fired, _ = _apply(sentence, probs)
     return out, fired
-
-
-def capped_labels(sentence: str, context: str, raised: set[str]) -> set[str]:
-    """Labels a cap denies to this sentence whatever its score: its trigger matches the
-    sentence, the label is not in ``raised`` (the labels whose trigger rules fired in it,
-    from :func:`apply_rules`), and its exception appears nowhere in ``context`` (the whole
-    item: "Two councillors joined the Conservatives. The move gives them overall control"
-    keeps its label)."""
-    return {
-        c.label
-        for c in CAPS
-        if c.label not in raised
-        and c.triggered(sentence)
-        and not (c.unless is not None and c.unless.search(context))
-    }
 
 
 def read_sentence(
     sentence: str, probs: dict[str, float], context: str
 ) -> tuple[dict[str, float], list[str], set[str]]:
-    """:func:`apply_rules` and :func:`capped_labels` in one pass (each trigger searched
-    once): the adjusted probabilities, the names fired, and the labels denied to the
-    sentence (by a cap that lowered it here, or by one whose exception ``context`` lacks)."""
-    out, fired, _, triggered = _apply(sentence, probs)
+    """:func:`apply_rules` plus the labels its caps deny to this sentence whatever its
+    score: those of a cap that lowered it here, and those of a cap whose trigger matched a
+    label no rule raised here and whose exception appears nowhere in ``context`` (the whole
+    item: "Two councillors joined the Conservatives. The move gives them overall control"
+    keeps its label).  Each trigger is searched once."""
+    out, fired, triggered = _apply(sentence, probs)
     denied = {f.removeprefix("cap:") for f in fired if f.startswith("cap:")}
     capped = {
         c.label
