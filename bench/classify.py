@@ -7,7 +7,7 @@ Each runtime runs in a subprocess of its own so that its peak memory (ru_maxrss)
 own.  Texts are the team's held-out training lines (headlines) and paragraphs joined from
 them; the eval sets in ../shared/eval are read only to report macro-F1.
 
-    python bench/classify.py [--items 400] [--threads 2] [--repeats 3]
+    python bench/classify.py [--items 400] [--threads 2] [--repeats 3] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -68,53 +68,69 @@ def worker(runtime: str, n: int, threads: int, repeats: int) -> None:
     print(json.dumps(result))
 
 
+def run_worker(runtime: str, args: argparse.Namespace) -> dict[str, float]:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            runtime,
+            "--items",
+            str(args.items),
+            "--threads",
+            str(args.threads),
+            "--repeats",
+            str(args.repeats),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=400)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help="median of this many runs")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="fp32 then int8, this many times: each round's ratio is of runs a minute apart",
+    )
     parser.add_argument("--worker", choices=["onnx", "torch"])
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.items, args.threads, args.repeats)
         return
-    results = {}
-    for runtime in ("torch", "onnx"):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--worker",
-                runtime,
-                "--items",
-                str(args.items),
-                "--threads",
-                str(args.threads),
-                "--repeats",
-                str(args.repeats),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results[runtime] = json.loads(proc.stdout.strip().splitlines()[-1])
-    base, fast = results["torch"], results["onnx"]
-    print(f"{args.items} texts per kind, {args.threads} threads, median of {args.repeats} runs")
-    print(f"{'':22s}{'torch fp32':>14s}{'onnx int8':>14s}{'ratio':>8s}")
-    for key, label in (
-        ("headlines_per_s", "headlines/s"),
-        ("paragraphs_per_s", "400-char paragraphs/s"),
-    ):
-        print(f"{label:22s}{base[key]:14.1f}{fast[key]:14.1f}{fast[key] / base[key]:7.1f}x")
-    if "macro_f1" in base:
+    rounds = [(run_worker("torch", args), run_worker("onnx", args)) for _ in range(args.rounds)]
+    keys = (("headlines_per_s", "headlines/s"), ("paragraphs_per_s", "400-char paragraphs/s"))
+    print(
+        f"{args.items} texts per kind, {args.threads} threads, median of {args.repeats} runs,"
+        f" {args.rounds} rounds (fp32 and int8 alternating)"
+    )
+    print(f"{'':22s}{'torch fp32':>14s}{'onnx int8':>14s}{'ratio':>8s}   ratio per round")
+    for key, label in keys:
+        base = statistics.median(b[key] for b, _ in rounds)
+        fast = statistics.median(f[key] for _, f in rounds)
+        ratios = [f[key] / b[key] for b, f in rounds]
+        each = " / ".join(f"{r:.2f}" for r in ratios)
+        print(f"{label:22s}{base:14.1f}{fast:14.1f}{statistics.median(ratios):7.2f}x   {each}")
+    base_run, fast_run = rounds[0]
+    if "macro_f1" in base_run:
         print(
-            f"{'macro-F1 (eval sets)':22s}{base['macro_f1']:14.3f}{fast['macro_f1']:14.3f}"
-            f"{fast['macro_f1'] - base['macro_f1']:+8.3f}"
+            f"{'macro-F1 (eval sets)':22s}{base_run['macro_f1']:14.3f}{fast_run['macro_f1']:14.3f}"
+            f"{fast_run['macro_f1'] - base_run['macro_f1']:+8.3f}"
         )
-    print(f"{'peak memory (MB)':22s}{base['peak_rss_mb']:14.0f}{fast['peak_rss_mb']:14.0f}")
+    peak_base = max(b["peak_rss_mb"] for b, _ in rounds)
+    peak_fast = max(f["peak_rss_mb"] for _, f in rounds)
+    print(f"{'peak memory (MB)':22s}{peak_base:14.0f}{peak_fast:14.0f}   (highest of the rounds)")
     print(
         "note: each item is scored as a whole and sentence by sentence (a headline is "
-        "one sentence; a paragraph about three)"
+        "one sentence; a paragraph about three); int8 runs every segment alone, fp32 in "
+        "batches of 16"
     )
 
 

@@ -6,8 +6,8 @@ raise or cap each sentence's probabilities.  A label's score is the highest of t
 its evidence is the sentence with the highest score for it.  Scores are calibrated
 probabilities (Platt scaling fitted on held-apart training lines); a label is a tag at
 the documented threshold (0.5).  Sentiment is P(positive) - P(negative) in [-1, 1].
-Segments are scored in batches; with int8 a segment near the threshold is scored again on
-its own, so that an item's tags never depend on what it was batched with.
+With int8 every segment is run on its own, unpadded, so that an item's tags never depend
+on what it was classified with; the fp32 reference runs batches.
 """
 
 from __future__ import annotations
@@ -31,11 +31,6 @@ from monitor.errors import ClassifierError
 __all__ = ["Classifier", "Prediction"]
 
 MAX_SENTENCES = 40
-# int8 segments whose calibrated score for any label falls in this band are scored a
-# second time on their own (see Classifier._score_distinct); measured on 1,564 segments of
-# our lines, dev and probes, batched against alone: 26 crossed 0.5, none after re-reading
-# the 13% in this band (0.3-0.7 left 4, 0.2-0.8 left 1)
-RESCORE_BAND = (0.15, 0.85)
 # Long documents (committee reports, minutes): the opening sentences, then the sentences
 # that use any of a deliberately broad vocabulary of the four signals, up to this many.
 # Scoring every sentence of a 60-page report would cost seconds per document; the broad
@@ -108,8 +103,6 @@ class Classifier:
             self.runner = TorchRunner(artifacts / "signal_model.safetensors", threads)
         else:
             raise ClassifierError(f"unknown runtime {runtime!r} (onnx or torch)")
-        # scores (calibrated) between these are re-read alone; fp32 needs no second look
-        self.rescore_band: tuple[float, float] | None = RESCORE_BAND if runtime == "onnx" else None
 
     # -- raw network ----------------------------------------------------------------------
     def _score(self, segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -131,8 +124,14 @@ class Classifier:
         return enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64)
 
     def _score_distinct(self, segments: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(self.runner, OnnxRunner):
+            # each segment alone and unpadded: int8 readings do not depend on batch-mates
+            ids = self.tokenizer(segments, truncation=True, max_length=MAX_TOKENS)["input_ids"]
+            logits, sent = self.runner.run_each(ids)
+            return _sigmoid(self._a * logits + self._b), _softmax(sent)
         probs = np.zeros((len(segments), len(LABELS)))
         sentiment = np.zeros((len(segments), 3))
+        # fp32 in batches of similar length (little padding; batch-mates change nothing)
         order = sorted(range(len(segments)), key=lambda i: len(segments[i]))
         size = self.runner.batch_size
         chunks = [order[start : start + size] for start in range(0, len(order), size)]
@@ -140,17 +139,6 @@ class Classifier:
         for idx, (logits, sent) in zip(chunks, self.runner.run_batches(batches), strict=True):
             probs[idx] = _sigmoid(self._a * logits + self._b)
             sentiment[idx] = _softmax(sent)
-        if self.rescore_band is not None and len(segments) > 1:
-            # int8 activations are quantised per batch, so a segment's scores move with its
-            # batch-mates (by up to 0.46 on our lines).  A segment that could land either
-            # side of the threshold is scored again alone: the reading that does not depend
-            # on what else was being classified, so its tags do not either.
-            lo, hi = self.rescore_band
-            again = [i for i in range(len(segments)) if ((probs[i] >= lo) & (probs[i] <= hi)).any()]
-            alone = self.runner.run_batches([self._encode([segments[i]]) for i in again])
-            for i, (logits, sent) in zip(again, alone, strict=True):
-                probs[i] = _sigmoid(self._a * logits[0] + self._b)
-                sentiment[i] = _softmax(sent)[0]
         return probs, sentiment
 
     # -- items ------------------------------------------------------------------------------

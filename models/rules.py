@@ -17,7 +17,9 @@ bounds its whole-text reading by the sentences' own scores (:func:`read_sentence
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from models.regex_cues import cues_for
 
 __all__ = [
     "CAPS",
@@ -39,8 +41,16 @@ class Rule:
     trigger: re.Pattern[str]
     floor: float
     veto: re.Pattern[str] | None = None
+    # words of which the trigger cannot match without one (see models.regex_cues)
+    cues: tuple[str, ...] = field(init=False, default=())
 
-    def matches(self, sentence: str) -> bool:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cues", cues_for(self.trigger))
+
+    def matches(self, sentence: str, lowered: str | None = None) -> bool:
+        """``lowered`` is :func:`fold` of the sentence, made once for every rule."""
+        if self.cues and not _any_in(self.cues, fold(sentence) if lowered is None else lowered):
+            return False
         return bool(self.trigger.search(sentence)) and not (
             self.veto is not None and self.veto.search(sentence)
         )
@@ -53,15 +63,31 @@ class Cap:
     trigger: re.Pattern[str]
     ceiling: float
     unless: re.Pattern[str] | None = None
-    # words of which the trigger cannot match without one (lower case): a cheap test that
-    # spares the trigger's search on most sentences
+    # words of which the trigger cannot match without one: a cheap test that spares the
+    # trigger's search on most sentences.  Read from the pattern (models.regex_cues)
+    # unless given: the other-organisation caps name the organisation words, which are
+    # rarer than the words their patterns would give
     cues: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if not self.cues:
+            object.__setattr__(self, "cues", cues_for(self.trigger))
+
     def triggered(self, sentence: str, lowered: str) -> bool:
-        """``lowered`` is ``sentence.lower()``, made once for every cap."""
-        if self.cues and not any(cue in lowered for cue in self.cues):
+        """``lowered`` is :func:`fold` of the sentence, made once for every cap."""
+        if self.cues and not _any_in(self.cues, lowered):
             return False
         return bool(self.trigger.search(sentence))
+
+
+def fold(sentence: str) -> str:
+    """The sentence as the cues are looked for in it: lower case, and for text beyond
+    ASCII case-folded (``re.IGNORECASE`` matches the long s to an s; lower() keeps it)."""
+    return sentence.lower() if sentence.isascii() else sentence.casefold()
+
+
+def _any_in(cues: tuple[str, ...], lowered: str) -> bool:
+    return any(cue in lowered for cue in cues)
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -1329,11 +1355,11 @@ def _apply(sentence: str, probs: dict[str, float]) -> tuple[dict[str, float], li
     fired: list[str] = []
     raised: set[str] = set()
     ended = bool(_ENDED.search(sentence))
-    lowered = sentence.lower()
+    lowered = fold(sentence)
     for rule in RULES:
         if rule.name in _RULE_VETO_ENDED and ended:
             continue
-        if rule.matches(sentence):
+        if rule.matches(sentence, lowered):
             raised.add(rule.label)
             if out.get(rule.label, 0.0) < rule.floor:
                 out[rule.label] = rule.floor
