@@ -33,7 +33,9 @@ from models.network import MAX_TOKENS, build_torch_model, export_onnx, load_toke
 __all__ = ["ARTIFACTS", "TrainConfig", "data_fingerprint", "train"]
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
-CODE_VERSION = 3  # bump when the network, features or rules change meaning
+# bump when the network, features, rules or exported graph change (4: the ONNX graph takes
+# one unpadded sequence and no attention mask)
+CODE_VERSION = 4
 
 
 @dataclass(frozen=True)
