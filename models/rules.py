@@ -82,8 +82,12 @@ class Cap:
 
 def fold(sentence: str) -> str:
     """The sentence as the cues are looked for in it: lower case, and for text beyond
-    ASCII case-folded (``re.IGNORECASE`` matches the long s to an s; lower() keeps it)."""
-    return sentence.lower() if sentence.isascii() else sentence.casefold()
+    ASCII case-folded, so that every character ``re.IGNORECASE`` takes for an ASCII
+    letter becomes that letter (the long s and the Kelvin sign fold; the dotless i, the
+    one other, is replaced: checked against every code point)."""
+    if sentence.isascii():
+        return sentence.lower()
+    return sentence.casefold().replace("\u0131", "i")
 
 
 def _any_in(cues: tuple[str, ...], lowered: str) -> bool:

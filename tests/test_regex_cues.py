@@ -56,6 +56,7 @@ def test_cues_read_from_a_pattern(pattern: str, cues: tuple[str, ...]) -> None:
         # re.IGNORECASE matches the long s and the Kelvin sign to s and k
         (r"\bsection\b", "\u017fection"),
         (r"\bkelvin\b", "\u212aelvin"),
+        (r"\binadequate\b", "\u0131nadequate"),
         (r"\bcafé\b", "Café"),
     ],
 )
@@ -64,3 +65,11 @@ def test_a_match_always_has_a_cue(pattern: str, text: str) -> None:
     assert compiled.search(text)
     cues = cues_for(compiled)
     assert not cues or any(cue in fold(text) for cue in cues), (cues, fold(text))
+
+
+def test_every_character_ignorecase_takes_for_an_ascii_letter_folds_to_it() -> None:
+    for code in range(0x80, 0x30000):
+        char = chr(code)
+        for letter in "abcdefghijklmnopqrstuvwxyz":
+            if re.fullmatch(letter, char, IGNORE_CASE):
+                assert letter in fold(char), (hex(code), letter)
