@@ -47,9 +47,9 @@ class Rule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "cues", cues_for(self.trigger))
 
-    def matches(self, sentence: str, lowered: str | None = None) -> bool:
+    def matches(self, sentence: str, lowered: str) -> bool:
         """``lowered`` is :func:`fold` of the sentence, made once for every rule."""
-        if self.cues and not _any_in(self.cues, fold(sentence) if lowered is None else lowered):
+        if self.cues and not _any_in(self.cues, lowered):
             return False
         return bool(self.trigger.search(sentence)) and not (
             self.veto is not None and self.veto.search(sentence)

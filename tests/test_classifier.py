@@ -37,6 +37,17 @@ def classifier() -> Classifier:
     return Classifier(ARTIFACTS)
 
 
+def _probe_rows() -> list[tuple[str, str]]:
+    """(label letter or "-", sentence) for each line of the probe file."""
+    text = (FIXTURES / "domain_probes.tsv").read_text(encoding="utf-8")
+    rows = []
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            letter, sentence = line.split("\t", 1)
+            rows.append((letter, sentence))
+    return rows
+
+
 @pytest.fixture(scope="module")
 def heldout_rows() -> list[dict]:
     _, _, heldout = split(TrainConfig())
@@ -71,11 +82,7 @@ def test_plain_statements_of_each_domain_entry(classifier: Classifier) -> None:
     told plainly is found (other tags beside it are allowed) and a thing that does not
     count raises nothing.  Before the rules of 2026-12-04, 10 of 118 were wrong, among them
     "The council has a budget gap of £20m" read at 0.01."""
-    rows = [
-        line.split("\t", 1)
-        for line in (FIXTURES / "domain_probes.tsv").read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    rows = _probe_rows()
     predictions = classifier.predict([text for _, text in rows])
     wrong = [
         (letter, text, p.tags)
@@ -475,11 +482,7 @@ def test_cues_never_hide_a_match() -> None:
 
     train_set, calibration, heldout = split(TrainConfig())
     texts = [e.text for e in train_set + calibration + heldout]
-    texts += [
-        line.split("\t", 1)[1]
-        for line in (FIXTURES / "domain_probes.tsv").read_text(encoding="utf-8").splitlines()
-        if "\t" in line and not line.startswith("#")
-    ]
+    texts += [text for _, text in _probe_rows()]
     cued = [r for r in (*RULES, *CAPS) if r.cues]
     assert len(cued) == len(RULES) + len(CAPS)
     checked = 0
