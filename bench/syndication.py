@@ -134,7 +134,7 @@ def cluster(items: list[tuple[int, str, datetime, str]], threshold: float) -> li
 
 def throughput(n: int) -> None:
     from models.linking import Linker
-    from monitor.register import load_outlets, load_places, load_register
+    from monitor.register import load_bodies, load_outlets, load_places, load_register
 
     rng = random.Random(5)
     stories = make_stories(max(50, n // 40), rng)
@@ -144,7 +144,7 @@ def throughput(n: int) -> None:
         t.replace(stories[i % len(stories)]["council"], real[i % len(real)])
         for i, t in enumerate(texts)
     ]
-    linker = Linker(load_register().councils, load_outlets(), load_places())
+    linker = Linker(load_register().councils, load_outlets(), load_places(), load_bodies())
     began = time.perf_counter()
     for t in texts:
         linker.link(t)

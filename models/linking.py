@@ -27,10 +27,18 @@ When nothing in the text or the URL names a council, the towns and districts it 
 to their council at low confidence; a town in a two-tier area means its district, or its
 county when the text speaks of "the county council".  A town followed by "council"
 ("Brighton council", "Bath councillors") is its council's seat and counts as a name
-wherever it appears.  Last, a local outlet whose patch is
-a single council (``monitor/register/outlets.csv``: Inside Croydon, the Rotherham
+wherever it appears, and a council's own company ("Robin Hood Energy",
+``monitor/register/bodies.csv``) counts as its bare name.  Last, a local outlet whose
+patch is a single council (``monitor/register/outlets.csv``: Inside Croydon, the Rotherham
 Advertiser...) makes that council primary at low confidence: local papers often write
-"the council" and never say which.
+"the council" and never say which.  Very last, a site named after a town or village (a
+parish council's, a harbour trust's: ``kelvedon-pc.org``, ``pittenweemharbourtrust.org.uk``)
+points to that place's council at the lowest confidence.
+
+A town or parish council's own business (on its site, or "the town council" in the text)
+is not its principal council's: a principal council reached only through a place is then
+*mentioned*, unless the item speaks of a leader or a cabinet, which only a principal
+council has.
 """
 
 from __future__ import annotations
@@ -132,6 +140,29 @@ PERSONISH = {
     "dudley",
     "richmond",
     "durham",
+    # towns of the gazetteer that are also surnames or the first word of a longer name
+    "hamilton",
+    "barry",
+    "alton",
+    "irvine",
+    "bingham",
+    "radley",
+    "moffat",
+    "annan",
+    "coldstream",
+    "lawford",
+    "pickering",
+    "hawes",
+    "bentham",
+    "cathcart",
+    "pomeroy",
+    "charing",
+    "raglan",
+    "buckley",
+    "mostyn",
+    "hadfield",
+    "charlesworth",
+    "whalley",
 }
 SPORT_SUFFIXES = {
     "united",
@@ -213,6 +244,22 @@ URL_WORDS_CONFIDENCE = 0.45
 OUTLET_CONFIDENCE = 0.4
 PLACE_CONFIDENCE = 0.35
 URL_PLACE_CONFIDENCE = 0.3
+HOST_PLACE_CONFIDENCE = 0.25
+# a site named after a town or village: "grangemouthfloodscheme.com", "stmonans.org.uk",
+# "steeplebumpstead-pc.org"; shorter names are too often ordinary words ("leek", "ware")
+_HOST_PLACE_MIN = 6
+# the labels of a host that name no site: registries' second levels and service prefixes
+_HOST_GENERIC = frozenset(
+    """www com co org net gov uk ac sch nhs info scot wales cymru eu io blog news mail web
+    site online democracy moderngov committees""".split()
+)
+# a town, parish or community council's own site, and its own words: a place there is
+# that local council's, and its principal council only the area's ("hexhamtowncouncil",
+# "steeplebumpstead-pc")
+_LOCAL_COUNCIL_HOST = re.compile(r"(pc|tc|parishcouncil|towncouncil|communitycouncil)$")
+_LOCAL_COUNCIL_WORDS = (" town council", " parish council", " community council")
+# ...unless the item speaks of what only a principal council has: a leader and a cabinet
+_PRINCIPAL_WORDS = (" leader of the council ", " council leader ", " cabinet ")
 _NATIONAL_SECTION = re.compile(r"/(uk-news|national|world|politics/uk|business/national)(/|$)")
 STRONG_CONFIDENCE = 0.95
 TOWN_COUNCIL_CONFIDENCE = 0.8
@@ -308,6 +355,7 @@ class Linker:
         councils: Iterable[Council],
         outlets: dict[str, str] | None = None,
         places: dict[str, list[str]] | None = None,
+        bodies: dict[str, list[str]] | None = None,
     ) -> None:
         self.councils = {c.gss: c for c in councils}
         # county councils with districts beneath them: "a Surrey council" is one of those
@@ -323,6 +371,11 @@ class Linker:
                     continue
                 for variant in {name, name.replace(" and ", " & ")}:
                     entries.setdefault(variant, {})[c.gss] = _is_strong(variant)
+        # a council's own company named alone ("Robin Hood Energy") counts as its bare name
+        for gss, body_names in (bodies or {}).items():
+            if gss in self.councils:
+                for raw in body_names:
+                    entries.setdefault(normalise_name(raw), {})[gss] = False
         for name in AMBIGUOUS:
             entries.setdefault(name, {})
         for name, gss_map in entries.items():
@@ -330,6 +383,7 @@ class Linker:
         self.automaton.make_automaton()
         self.domains = self._domains()
         self.places = self._place_automaton(places or {}, entries)
+        self.host_places = self._host_place_table(places or {}, entries)
 
     def _place_automaton(
         self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
@@ -354,6 +408,50 @@ class Linker:
             return None
         automaton.make_automaton()
         return automaton
+
+    def _host_place_table(
+        self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
+    ) -> dict[str, tuple[str, ...]]:
+        """Town names written as a host would write them ("st monans" -> "stmonans"), with
+        the councils they have belonged to, on the same terms as the place automaton: no
+        council's own name, no town two current councils share."""
+        owners: dict[str, set[str]] = {}
+        for gss, names in places.items():
+            if gss not in self.councils:
+                continue
+            for raw in names:
+                name = normalise_name(raw)
+                if name in council_names or name in AMBIGUOUS:
+                    continue
+                slug = name.replace(" ", "").replace("&", "and")
+                if len(slug) >= _HOST_PLACE_MIN:
+                    owners.setdefault(slug, set()).add(gss)
+        table: dict[str, tuple[str, ...]] = {}
+        for slug, gss_set in owners.items():
+            ordered = sorted(gss_set, key=lambda g: (not self.councils[g].current, g))
+            if sum(self.councils[g].current for g in ordered) == 1:
+                table[slug] = tuple(ordered)
+        return table
+
+    def _host_place(self, url: str | None, when: date | None) -> str | None:
+        """The council of the town or village a site is named after: a label of the host
+        that is a town's name or begins with one ("grangemouthfloodscheme", a parish
+        council's "steeplebumpstead-pc"). The longest name wins; none when two labels
+        name different councils."""
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+        found: set[str] = set()
+        for label in host.split("."):
+            if label in _HOST_GENERIC:
+                continue
+            core = label.replace("-", "")
+            for size in range(len(core), _HOST_PLACE_MIN - 1, -1):
+                owners = self.host_places.get(core[:size])
+                if owners:
+                    gss = self._place_owner(owners, when)
+                    if gss:
+                        found.add(gss)
+                    break
+        return found.pop() if len(found) == 1 else None
 
     def _place_owner(self, owners: tuple[str, ...], when: date | None) -> str | None:
         """The council a town belonged to on the item's date (Brackley: South
@@ -564,7 +662,23 @@ class Linker:
             outlet = self._outlet_council(url)
             if outlet and (when is None or self._valid(outlet, when)):
                 add(outlet, OUTLET_CONFIDENCE, True, "outlet")
-        return self._roles(candidates, when)
+        if not candidates and not national and url_gss is None:
+            # a village's or a local group's own site, named after its place
+            host_place = self._host_place(url, when)
+            if host_place:
+                add(host_place, HOST_PLACE_CONFIDENCE, True, "place")
+        local = self._local_council_item(url, norm)
+        return self._roles(candidates, when, local_council=local)
+
+    @staticmethod
+    def _local_council_item(url: str | None, norm: str) -> bool:
+        """Is the item a town or parish council's own business: published on its site or
+        saying "the town council", and never speaking of a leader or a cabinet?"""
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+        local = any(
+            _LOCAL_COUNCIL_HOST.search(label.replace("-", "")) for label in host.split(".")[:-1]
+        ) or any(w in norm for w in _LOCAL_COUNCIL_WORDS)
+        return local and not any(w in norm for w in _PRINCIPAL_WORDS)
 
     def _place_spans(self, norm: str, when: date | None) -> list[tuple[int, int, str]]:
         """Longest non-overlapping town names: (start, end, gss) in the padded text."""
@@ -645,7 +759,12 @@ class Linker:
         cut = 40 + match.start() if match else len(body)
         return len(" " + _prepare(body[:cut]))
 
-    def _roles(self, candidates: dict[str, _Candidate], when: date | None) -> list[Link]:
+    def _roles(
+        self, candidates: dict[str, _Candidate], when: date | None, local_council: bool = False
+    ) -> list[Link]:
+        """Primary: the source, the URL, an outlet's patch, and the best-scored names; on a
+        town or parish council's business, a principal council reached only through a
+        place is the area's council, so mentioned."""
         if not candidates:
             return []
 
@@ -657,7 +776,8 @@ class Linker:
         for cand in sorted(candidates.values(), key=score, reverse=True):
             c = self.councils[cand.gss]
             s = score(cand)
-            primary = (
+            area_only = local_council and cand.methods <= {"place", "outlet"}
+            primary = not area_only and (
                 "source" in cand.methods
                 or "url" in cand.methods
                 or "outlet" in cand.methods

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from monitor.register import load_places, load_register
+from monitor.register import load_bodies, load_places, load_register
 
 REG = load_register()
 
@@ -109,3 +109,13 @@ def test_every_current_council_has_a_places_row_and_every_row_a_council() -> Non
     assert current <= set(places)
     assert set(places) <= {c.gss for c in REG.councils if c.principal}
     assert sum(len(names) for gss, names in places.items() if gss in current) > 1500
+
+
+def test_every_body_belongs_to_a_principal_council_and_is_no_place() -> None:
+    bodies = load_bodies()
+    assert len(bodies) >= 10
+    assert set(bodies) <= {c.gss for c in REG.councils if c.principal}
+    places = {p.lower() for names in load_places().values() for p in names}
+    for names in bodies.values():
+        for name in names:
+            assert name.lower() not in places and not REG.find(name), name

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from monitor.types import Council
 
-__all__ = ["Register", "load_outlets", "load_places", "load_register"]
+__all__ = ["Register", "load_bodies", "load_outlets", "load_places", "load_register"]
 
 REGISTER_FILE = Path(__file__).with_name("councils.json")
 #: local news outlets whose patch is one council (hand-kept: domain, GSS, council, note)
@@ -24,6 +24,9 @@ OUTLETS_FILE = Path(__file__).with_name("outlets.csv")
 #: towns and districts inside each current principal council (hand-kept: GSS, council,
 #: places separated by ";"), for items that name a town and never its council
 PLACES_FILE = Path(__file__).with_name("places.csv")
+#: companies and bodies that stand for one council (hand-kept: GSS, council, names
+#: separated by ";", note): "Robin Hood Energy" is Nottingham's, "Thameswey" Woking's
+BODIES_FILE = Path(__file__).with_name("bodies.csv")
 _GSS_RE = re.compile(r"^[ENSWK]\d{8}$|^95[A-Z]$", re.IGNORECASE)
 
 
@@ -122,10 +125,15 @@ def load_outlets(path: Path = OUTLETS_FILE) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def load_places(path: Path = PLACES_FILE) -> dict[str, list[str]]:
+def load_bodies(path: Path = BODIES_FILE) -> dict[str, list[str]]:
+    """GSS code -> the council's own companies and bodies that the press names alone."""
+    return load_places(path, column="names")
+
+
+def load_places(path: Path = PLACES_FILE, column: str = "places") -> dict[str, list[str]]:
     """GSS code -> the towns and districts of that council that the press names."""
     with path.open(encoding="utf-8", newline="") as fh:
         return {
-            row["gss"]: [p.strip() for p in row["places"].split(";") if p.strip()]
+            row["gss"]: [p.strip() for p in row[column].split(";") if p.strip()]
             for row in csv.DictReader(fh)
         }
