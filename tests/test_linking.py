@@ -291,10 +291,24 @@ def test_a_town_named_as_its_councils_seat_is_that_council() -> None:
         ("North Northants Council approved the plan.", "E06000061"),  # not Northants CC
         ("King's Lynn council approved the plan.", "E07000146"),
         ("Shops in Bishop's Stortford reopened.", "E07000242"),
+        # initialisms of one council only (LBTH had been given to Three Rivers, LBHF to
+        # Hounslow, and the ambiguous LBB to Barnet)
+        ("LBTH approved the plan.", "E09000030"),
+        ("LBHF approved the plan.", "E09000013"),
+        ("H&F Council approved the plan.", "E09000013"),
+        ("KCC approved the plan.", "E10000016"),
+        ("WSCC approved the plan.", "E10000032"),
+        ("B&NES approved the plan.", "E06000022"),
+        ("CBMDC approved the plan.", "E08000032"),
+        ("Cyngor Ynys Môn approved the plan.", "W06000001"),
     ],
 )
 def test_press_forms_and_possessive_towns(text: str, gss: str) -> None:
     assert [lk.gss for lk in LINKER.link(text)] == [gss]
+
+
+def test_an_initialism_several_councils_share_names_none() -> None:
+    assert LINKER.link("LBB approved the plan.") == []  # Barnet, Bexley, Brent, Bromley
 
 
 def test_villages_and_town_districts_of_the_gazetteer() -> None:
