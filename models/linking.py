@@ -210,9 +210,17 @@ STREET_SUFFIXES = frozenset(
 # case-insensitive regular expression over the text took a third of the time of linking)
 SPORT_WORDS = frozenset(
     """match goal league striker manager fans fixture championship squad stadium defender
-    midfielder goalkeeper transfer try tries""".split()
+    midfielder goalkeeper transfer try tries scored relegation relegated premiership playoff
+    playoffs""".split()
 )
-SPORT_PHRASES = (" kick off ", " cup tie ")
+SPORT_PHRASES = (" kick off ", " cup tie ", " play off ")
+# Council names that are also verbs: "Reading the report, ..." is no town
+VERBISH = frozenset(("reading", "bury"))
+_VERB_OBJECTS = frozenset(
+    """the a an this that these those it them his her their our its through about""".split()
+)
+# after a town, words that make it a town, parish or community council, not its principal one
+_LOCAL_COUNCIL_AFTER = re.compile(r" (town|parish|community) council\b")
 
 
 def _sporty(norm: str) -> bool:
@@ -237,6 +245,10 @@ AMBIGUOUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "richmond": [
         ("E07000166", ("yorkshire", "richmondshire", "catterick", "swaledale")),
         ("E09000027", ()),
+    ],
+    "kingston": [
+        ("E06000010", ("hull", "humber", "yorkshire")),
+        ("E09000021", ()),
     ],
 }
 WEAK_CONFIDENCE = 0.55
@@ -383,6 +395,13 @@ class Linker:
         self.automaton.make_automaton()
         self.domains = self._domains()
         self.places = self._place_automaton(places or {}, entries)
+        # every town of the gazetteer -> its councils, those named like a council included
+        self.town_owners: dict[str, tuple[str, ...]] = {}
+        for gss, towns in (places or {}).items():
+            if gss in self.councils:
+                for raw in towns:
+                    town = normalise_name(raw)
+                    self.town_owners[town] = (*self.town_owners.get(town, ()), gss)
         self.host_places = self._host_place_table(places or {}, entries)
 
     def _place_automaton(
@@ -538,6 +557,8 @@ class Linker:
             return False
         if prev == "river":
             return False  # the River Devon, the River Eden, the River Wyre
+        if word.lower() in VERBISH and nxt.lower() in _VERB_OBJECTS:
+            return False  # "Reading the report", "Bury the past"
         if prev == "new" or (before and before[-1] == "New"):
             return False
         if nxt.lower() in SPORT_SUFFIXES:
@@ -550,6 +571,8 @@ class Linker:
             and (len(after) < 2 or after[1].lower() != "council")
         ):
             return False
+        if sport and word.lower().endswith((" city", " town", " county")):
+            return False  # "Leicester City" read as one name, in a report on sport
         if (
             not cued
             and word.lower() in PERSONISH
@@ -571,6 +594,13 @@ class Linker:
                     return [(gss, False)]
             return [(options[-1][0], False)]
         live = [(g, s) for g, s in gss_map if self._valid(g, when)]
+        if not live and not any(strong for _, strong in gss_map):
+            # the bare name of a council abolished by then is the town, in the council of
+            # the day ("Kettering" in 2022: North Northamptonshire)
+            owners = self.town_owners.get(name, ())
+            town = [g for g in owners if self._valid(g, when)]
+            if len(town) == 1:
+                return [(town[0], False)]
         if not live:
             live = list(gss_map)
         current = [(g, s) for g, s in live if self.councils[g].current]
@@ -619,10 +649,15 @@ class Linker:
         cased = " " + _prepare(body) + " "
         norm = cased.lower()
         lede_end = self._lede_end(body, cased)
-        sport = _sporty(norm)
+        matches = self._matches(norm)
+        # a text naming one club ("Leeds United") is about sport, so "Leicester City" is
+        # a club too
+        sport = _sporty(norm) or any(
+            norm[end:].split(" ", 1)[0] in SPORT_SUFFIXES for _, end, _, _ in matches
+        )
         spans = self._place_spans(norm, when)
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
-        for start, end, name, gss_map in self._matches(norm):
+        for start, end, name, gss_map in matches:
             if spans and self._inside_place(spans, start, end):
                 continue
             context = norm[max(0, start - 80) : end + 80]
@@ -634,6 +669,10 @@ class Linker:
                     continue
                 if gss in self.upper_tier and _some_council_in(cased, start, end):
                     some_council_of.add(gss)
+                    continue
+                if not strong and _LOCAL_COUNCIL_AFTER.match(norm, end - 1):
+                    # "Durham parish council": the place of a local council
+                    add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
                     continue
                 add(gss, STRONG_CONFIDENCE if strong else WEAK_CONFIDENCE, start < lede_end, "text")
         for start, end, gss in spans:

@@ -72,6 +72,11 @@ def test_bare_place_name_links_with_lower_confidence() -> None:
         "She spent the evening reading about local history.",
         "Harry Kane scored twice for England.",
         "Bradford City fans were left waiting when the kick-off was delayed.",
+        # one club named makes a report on sport, and the other side a club too
+        "Leicester City beat Leeds United on Saturday.",
+        # a council name that is also a verb, with its object
+        "Reading the report, councillors were shocked.",
+        "Bury the past, the new leader told members.",
     ],
 )
 def test_things_that_must_not_link(text: str) -> None:
@@ -89,6 +94,24 @@ def test_abolished_council_linked_as_former_with_successors() -> None:
 def test_same_name_resolved_by_date() -> None:
     assert "E10000027" in primaries("Somerset budget crisis deepens.", when=date(2019, 3, 1))
     assert "E06000066" in primaries("Somerset budget crisis deepens.", when=date(2024, 3, 1))
+
+
+def test_an_abolished_councils_bare_name_is_the_town_in_the_council_of_the_day() -> None:
+    text = "Councillors in Kettering backed the plan."
+    assert links(text, when=date(2019, 5, 1)) == [("E07000153", "primary")]  # the borough
+    assert links(text, when=date(2022, 5, 1)) == [("E06000061", "primary")]  # N Northants
+    assert links("Poole harbour dredging approved.", when=date(2022, 1, 1)) == [
+        ("E06000058", "primary")
+    ]
+    # the council's own name stays the former council, its successor noted
+    [link] = LINKER.link("Kettering Borough Council's last budget.", when=date(2022, 5, 1))
+    assert (link.gss, link.former, link.successors) == ("E07000153", True, ("E06000061",))
+
+
+def test_kingston_is_upon_thames_unless_hull_is_near() -> None:
+    assert primaries("Kingston council approved the plan.") == {"E09000021"}
+    assert primaries("Kingston council in Hull approved the plan.") == {"E06000010"}
+    assert LINKER.link("Kingston, Jamaica, hosted the summit.") == []
 
 
 def test_primary_and_mentioned() -> None:
@@ -351,6 +374,11 @@ def test_a_town_or_parish_councils_own_business_is_not_its_principal_councils() 
     # a leader and a cabinet belong to a principal council, whoever publishes the news
     text = "The Leader of the Council announced his cabinet after the elections."
     assert links(text, url=url) == [("E06000057", "primary")]
+    # a council's bare name before "parish council" is that place's local council
+    assert links("The City of Durham parish council met on Tuesday.") == [
+        ("E06000047", "mentioned")
+    ]
+    assert links("Reading councillors met on Tuesday.") == [("E06000038", "primary")]
     # a principal council named in the text is linked as usual
     text = "Corbridge town council asked Northumberland County Council to mend the bridge."
     assert ("E06000057", "primary") in links(text)
