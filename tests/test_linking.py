@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -392,3 +393,19 @@ def test_a_councils_own_company_stands_for_the_council() -> None:
     # a council named in full outranks its company
     text = "Nottingham City Council has sold the customers of Robin Hood Energy."
     assert links(text) == [("E06000018", "primary")]
+
+
+def _probe_rows() -> list[tuple[str, str, str]]:
+    path = Path(__file__).parent / "fixtures" / "linking_probes.tsv"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            text, when, gss = line.split("\t")
+            rows.append((text, when, gss))
+    return rows
+
+
+@pytest.mark.parametrize(("text", "when", "gss"), _probe_rows())
+def test_linking_probes(text: str, when: str, gss: str) -> None:
+    day = date.fromisoformat(when) if when else None
+    assert primaries(text, when=day) == set(gss.split()), text
