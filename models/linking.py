@@ -774,8 +774,14 @@ class Linker:
         )
         found: set[str] = set()
         spans = self._place_spans(words, when)
-        for start, end, name, gss_map in self._matches(words):
+        matches = self._matches(words)
+        # "dorset-council-littlemoor-and-preston": beside a council named as one, other
+        # names are its wards and towns
+        named_in_full = any(any(strong for _, strong in m[3]) for m in matches)
+        for start, end, name, gss_map in matches:
             if name in AMBIGUOUS or " " in name and len(name) < 8:
+                continue
+            if named_in_full and not any(strong for _, strong in gss_map):
                 continue
             if spans and self._inside_place(spans, start, end):
                 continue
@@ -801,11 +807,20 @@ class Linker:
     def _roles(
         self, candidates: dict[str, _Candidate], when: date | None, local_council: bool = False
     ) -> list[Link]:
-        """Primary: the source, the URL, an outlet's patch, and the best-scored names; on a
-        town or parish council's business, a principal council reached only through a
-        place is the area's council, so mentioned."""
+        """Primary: the source, the URL, an outlet's patch, and the best-scored names. On a
+        council's own site the other councils it names are mentioned; on a town or parish
+        council's business, a principal council reached only through a place is the
+        area's council, so mentioned too."""
         if not candidates:
             return []
+        own_site = next(
+            (
+                c.gss
+                for c in candidates.values()
+                if "source" in c.methods or ("url" in c.methods and c.best >= 0.9)
+            ),
+            None,
+        )
 
         def score(c: _Candidate) -> float:
             return c.best + (0.15 if c.in_lede else 0) + min(0.1, 0.03 * (c.mentions - 1))
@@ -816,12 +831,18 @@ class Linker:
             c = self.councils[cand.gss]
             s = score(cand)
             area_only = local_council and cand.methods <= {"place", "outlet"}
-            primary = not area_only and (
-                "source" in cand.methods
-                or "url" in cand.methods
-                or "outlet" in cand.methods
-                or (cand.in_lede and s >= top - 0.2 and cand.best >= WEAK_CONFIDENCE)
-                or s >= top - 0.05
+            # a council's own site is about that council; the others it names are mentioned
+            elsewhere = own_site is not None and cand.gss != own_site
+            primary = (
+                not area_only
+                and not elsewhere
+                and (
+                    "source" in cand.methods
+                    or "url" in cand.methods
+                    or "outlet" in cand.methods
+                    or (cand.in_lede and s >= top - 0.2 and cand.best >= WEAK_CONFIDENCE)
+                    or s >= top - 0.05
+                )
             )
             former = c.end_date is not None and (when is None or when >= c.end_date)
             method = next(
@@ -838,4 +859,5 @@ class Linker:
                     successors=c.successors if former else (),
                 )
             )
+        links.sort(key=lambda lk: lk.role != "primary")  # stable: by score within a role
         return links

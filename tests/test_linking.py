@@ -136,6 +136,22 @@ def test_source_and_url_evidence() -> None:
     assert (url.gss, url.method) == ("E08000035", "url")
 
 
+def test_a_councils_own_site_is_about_that_council() -> None:
+    # the other councils its pages name are mentioned, even named in full in the headline
+    text = "How do our investments compare with Woking Borough Council's? Ours still pay."
+    url = "https://www.spelthorne.gov.uk/page/1/investment-questions"
+    assert links(text, url=url) == [("E07000213", "primary"), ("E07000217", "mentioned")]
+    assert links(text, source_council="E07000213") == [
+        ("E07000213", "primary"),
+        ("E07000217", "mentioned"),
+    ]
+
+
+def test_url_words_beside_a_council_named_in_full_are_its_wards() -> None:
+    url = "https://www.example.org/2024/01/dorset-council-littlemoor-and-preston-by-election"
+    assert links("Conservative hold.", url=url) == [("E06000059", "primary")]
+
+
 def test_former_council_domain_links_the_former_council() -> None:
     [link] = LINKER.link(
         "Decision notice: the cabinet agreed the waste contract.",
