@@ -257,8 +257,8 @@ OUTLET_CONFIDENCE = 0.4
 PLACE_CONFIDENCE = 0.35
 URL_PLACE_CONFIDENCE = 0.3
 HOST_PLACE_CONFIDENCE = 0.25
-# a site named after a town or village: "grangemouthfloodscheme.com", "stmonans.org.uk",
-# "steeplebumpstead-pc.org"; shorter names are too often ordinary words ("leek", "ware")
+# a site named after a town or village: "pittenweemharbourtrust.org.uk", "kelvedon-pc.org";
+# shorter names are too often ordinary words ("leek", "ware")
 _HOST_PLACE_MIN = 6
 # the labels of a host that name no site: registries' second levels and service prefixes
 _HOST_GENERIC = frozenset(
@@ -266,8 +266,8 @@ _HOST_GENERIC = frozenset(
     site online democracy moderngov committees""".split()
 )
 # a town, parish or community council's own site, and its own words: a place there is
-# that local council's, and its principal council only the area's ("hexhamtowncouncil",
-# "steeplebumpstead-pc")
+# that local council's, and its principal council only the area's ("corbridgetowncouncil",
+# "kelvedon-pc")
 _LOCAL_COUNCIL_HOST = re.compile(r"(pc|tc|parishcouncil|towncouncil|communitycouncil)$")
 _LOCAL_COUNCIL_WORDS = (" town council", " parish council", " community council")
 # ...unless the item speaks of what only a principal council has: a leader and a cabinet
@@ -431,7 +431,7 @@ class Linker:
     def _host_place_table(
         self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
     ) -> dict[str, tuple[str, ...]]:
-        """Town names written as a host would write them ("st monans" -> "stmonans"), with
+        """Town names written as a host would write them ("st abbs" -> "stabbs"), with
         the councils they have belonged to, on the same terms as the place automaton: no
         council's own name, no town two current councils share."""
         owners: dict[str, set[str]] = {}
@@ -454,8 +454,8 @@ class Linker:
 
     def _host_place(self, url: str | None, when: date | None) -> str | None:
         """The council of the town or village a site is named after: a label of the host
-        that is a town's name or begins with one ("grangemouthfloodscheme", a parish
-        council's "steeplebumpstead-pc"). The longest name wins; none when two labels
+        that is a town's name or begins with one ("pittenweemharbourtrust", a parish
+        council's "kelvedon-pc"). The longest name wins; none when two labels
         name different councils."""
         host = (urlsplit(url).hostname or "").lower() if url else ""
         found: set[str] = set()
@@ -707,7 +707,7 @@ class Linker:
             if host_place:
                 add(host_place, HOST_PLACE_CONFIDENCE, True, "place")
         local = self._local_council_item(url, norm)
-        return self._roles(candidates, when, local_council=local)
+        return self._roles(candidates, when, own_site=source_council or url_gss, local=local)
 
     @staticmethod
     def _local_council_item(url: str | None, norm: str) -> bool:
@@ -775,8 +775,8 @@ class Linker:
         found: set[str] = set()
         spans = self._place_spans(words, when)
         matches = self._matches(words)
-        # "dorset-council-littlemoor-and-preston": beside a council named as one, other
-        # names are its wards and towns
+        # "brighton-and-hove-council-preston-park-by-election": beside a council named as
+        # one, other names are its wards and towns
         named_in_full = any(any(strong for _, strong in m[3]) for m in matches)
         for start, end, name, gss_map in matches:
             if name in AMBIGUOUS or " " in name and len(name) < 8:
@@ -805,7 +805,11 @@ class Linker:
         return len(" " + _prepare(body[:cut]))
 
     def _roles(
-        self, candidates: dict[str, _Candidate], when: date | None, local_council: bool = False
+        self,
+        candidates: dict[str, _Candidate],
+        when: date | None,
+        own_site: str | None = None,
+        local: bool = False,
     ) -> list[Link]:
         """Primary: the source, the URL, an outlet's patch, and the best-scored names. On a
         council's own site the other councils it names are mentioned; on a town or parish
@@ -813,14 +817,6 @@ class Linker:
         area's council, so mentioned too."""
         if not candidates:
             return []
-        own_site = next(
-            (
-                c.gss
-                for c in candidates.values()
-                if "source" in c.methods or ("url" in c.methods and c.best >= 0.9)
-            ),
-            None,
-        )
 
         def score(c: _Candidate) -> float:
             return c.best + (0.15 if c.in_lede else 0) + min(0.1, 0.03 * (c.mentions - 1))
@@ -830,7 +826,7 @@ class Linker:
         for cand in sorted(candidates.values(), key=score, reverse=True):
             c = self.councils[cand.gss]
             s = score(cand)
-            area_only = local_council and cand.methods <= {"place", "outlet"}
+            area_only = local and cand.methods <= {"place", "outlet"}
             # a council's own site is about that council; the others it names are mentioned
             elsewhere = own_site is not None and cand.gss != own_site
             primary = (

@@ -148,8 +148,8 @@ def test_a_councils_own_site_is_about_that_council() -> None:
 
 
 def test_url_words_beside_a_council_named_in_full_are_its_wards() -> None:
-    url = "https://www.example.org/2024/01/dorset-council-littlemoor-and-preston-by-election"
-    assert links("Conservative hold.", url=url) == [("E06000059", "primary")]
+    url = "https://www.example.org/2024/01/brighton-and-hove-council-preston-park-by-election"
+    assert links("Labour hold.", url=url) == [("E06000043", "primary")]
 
 
 def test_former_council_domain_links_the_former_council() -> None:
