@@ -125,13 +125,18 @@ def load_outlets(path: Path = OUTLETS_FILE) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def load_places(path: Path = PLACES_FILE) -> dict[str, list[str]]:
+    """GSS code -> the towns and districts of that council that the press names."""
+    return _names_by_council(path, "places")
+
+
+@lru_cache(maxsize=1)
 def load_bodies(path: Path = BODIES_FILE) -> dict[str, list[str]]:
     """GSS code -> the council's own companies and bodies that the press names alone."""
-    return load_places(path, column="names")
+    return _names_by_council(path, "names")
 
 
-def load_places(path: Path = PLACES_FILE, column: str = "places") -> dict[str, list[str]]:
-    """GSS code -> the towns and districts of that council that the press names."""
+def _names_by_council(path: Path, column: str) -> dict[str, list[str]]:
     with path.open(encoding="utf-8", newline="") as fh:
         return {
             row["gss"]: [p.strip() for p in row[column].split(";") if p.strip()]
