@@ -104,7 +104,19 @@ neil nicholas nicola nigel oliver olivia patricia paul pauline peter philip rach
 raymond rebecca richard robert roger ronald ruth sally sam samantha sarah scott sean
 sharon simon sophie stephen steve steven stuart susan thomas toby tom tony tracey trevor
 victoria wendy william
+abraham ahmed ali amir anita bernard boris carl chloe clive dan dave dennis dominic ed
+eddie eleanor fred gemma geoff gillian glenn grace hazel hugh imran isaac jacob jake
+jeremy jo joel jon josh joshua kathryn keir kemi ken kirsty leo liam liz lorraine luke
+marcus marie matt max mohammed muhammad nadine nathan nick norman oscar owen pat penny
+phil priti rishi rob rod rory rosie russell ryan sadiq sajid sandra sara shaun sheila
+stella stewart sue suella theresa tim tina tracy vince wes yvette zoe
 """.split()
+)
+# "The Archbishop of Canterbury", "the Duke of Westminster": a title, not the place
+_TITLE_OF = re.compile(
+    r"\b(arch)?(bishop|duke|duchess|earl|countess|marquess|dean|baron|viscount|prince|"
+    r"princess)\s+of\s*$",
+    re.I,
 )
 # Council places that are also first names, surnames or parts of longer place names:
 # followed by another capitalised word they are taken to be something else.
@@ -554,6 +566,8 @@ class Linker:
         prev = before[-1].lower().strip("'") if before else ""
         nxt = after[0] if after else ""
         if prev in TITLES or prev in FIRST_NAMES:
+            return False
+        if prev == "of" and _TITLE_OF.search(cased[max(0, start - 20) : start + 1]):
             return False
         if prev == "river":
             return False  # the River Devon, the River Eden, the River Wyre
