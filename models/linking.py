@@ -240,11 +240,16 @@ def _sporty(norm: str) -> bool:
     return not SPORT_WORDS.isdisjoint(norm.split()) or any(p in norm for p in SPORT_PHRASES)
 
 
+# after a place: "Perth, Western Australia", "Boston in Massachusetts", "Christchurch City
+# Council in New Zealand"
 ABROAD = re.compile(
-    r"^[,\s]+(new south wales|western australia|queensland|victoria|tasmania|australia|"
-    r"ontario|quebec|nova scotia|canada|new zealand|usa|u\.s\.|america|virginia|alabama|"
-    r"massachusetts|pennsylvania|new hampshire|north carolina|texas|florida|california|"
-    r"kentucky|jamaica|south africa|india|ireland)\b",
+    r"^[,\s]+(?:(?:city|county|district|borough)\s+)?(?:council\s+)?(?:in\s+(?:the\s+)?)?"
+    r"(new south wales|western australia|queensland|victoria|tasmania|australia|"
+    r"ontario|quebec|nova scotia|british columbia|alberta|manitoba|canada|new zealand|usa|"
+    r"u s|united states|us state|america|virginia|alabama|massachusetts|pennsylvania|"
+    r"new hampshire|new york|new jersey|rhode island|connecticut|maryland|ohio|michigan|"
+    r"illinois|oregon|maine|tennessee|delaware|north carolina|south carolina|texas|"
+    r"florida|california|kentucky|jamaica|south africa|india|ireland)\b",
     re.I,
 )
 # Bare names shared by councils, with the context words that pick one; the last entry
