@@ -112,11 +112,21 @@ phil priti rishi rob rod rory rosie russell ryan sadiq sajid sandra sara shaun s
 stella stewart sue suella theresa tim tina tracy vince wes yvette zoe
 """.split()
 )
-# "The Archbishop of Canterbury", "the Duke of Westminster": a title, not the place
+# "The Archbishop of Canterbury", "the University of Birmingham": a title or another body
 _TITLE_OF = re.compile(
-    r"\b(arch)?(bishop|duke|duchess|earl|countess|marquess|dean|baron|viscount|prince|"
-    r"princess)\s+of\s*$",
+    r"\b((arch)?(bishop|duke|duchess|earl|countess|marquess|dean|baron|viscount|prince|"
+    r"princess)|university|diocese|duchy)\s+of\s*$",
     re.I,
+)
+# A place followed (within three words besides "and" and "of", "Council" not among them)
+# by one of these is another body of that name: "Kent Police", "East Sussex Healthcare NHS
+# Trust", "Leeds Beckett University", "the Liverpool Echo", "Devon and Cornwall Police"
+ORGANISATION_WORDS = frozenset(
+    """police constabulary fire nhs healthcare hospital hospitals ambulance icb university
+    college airport water wildlife cricket ccc rugby chamber park cathedral prison zoo
+    festival echo post live telegraph times herald mercury observer advertiser gazette
+    chronicle evening courier journal standard argus mail news express examiner
+    press""".split()
 )
 # Council places that are also first names, surnames or parts of longer place names:
 # followed by another capitalised word they are taken to be something else.
@@ -212,6 +222,12 @@ SPORT_SUFFIXES = {
     "steelers",
     "panthers",
     "cobras",
+    "chiefs",
+    "bears",
+    "blues",
+    "scarlets",
+    "rfc",
+    "rlfc",
 }
 # A place name followed by one of these names a street or a park, which may be anywhere:
 # "London Road" runs out of most towns, "Devon Park" is in Newark.
@@ -225,6 +241,8 @@ SPORT_WORDS = frozenset(
     midfielder goalkeeper transfer try tries scored relegation relegated premiership playoff
     playoffs""".split()
 )
+# Words of a cricket report, where the counties' bare names are their teams
+CRICKET_WORDS = frozenset("wicket wickets innings batting bowled bowler".split())
 SPORT_PHRASES = (" kick off ", " cup tie ", " play off ")
 # Council names that are also verbs: "Reading the report, ..." is no town
 VERBISH = frozenset(("reading", "bury"))
@@ -235,9 +253,9 @@ _VERB_OBJECTS = frozenset(
 _LOCAL_COUNCIL_AFTER = re.compile(r" (town|parish|community) council\b")
 
 
-def _sporty(norm: str) -> bool:
-    """Is this (padded, normalised) text about sport?"""
-    return not SPORT_WORDS.isdisjoint(norm.split()) or any(p in norm for p in SPORT_PHRASES)
+def _sporty(norm: str, words: set[str]) -> bool:
+    """Is this (padded, normalised) text, whose words are ``words``, about sport?"""
+    return not SPORT_WORDS.isdisjoint(words) or any(p in norm for p in SPORT_PHRASES)
 
 
 # after a place: "Perth, Western Australia", "Boston in Massachusetts", "Christchurch City
@@ -576,6 +594,12 @@ class Linker:
             return False
         if prev == "river":
             return False  # the River Devon, the River Eden, the River Wyre
+        if prev in ("hmp", "hmyoi"):
+            return False  # HMP Durham, a prison
+        if word == "Rugby" and before and before[-1][:1].isupper():
+            return False  # Bath Rugby, Gloucester Rugby: clubs
+        if self._names_another_body(after):
+            return False
         if word.lower() in VERBISH and nxt.lower() in _VERB_OBJECTS:
             return False  # "Reading the report", "Bury the past"
         if prev == "new" or (before and before[-1] == "New"):
@@ -601,6 +625,22 @@ class Linker:
         ):
             return False  # "Angus Robertson", "Bury St Edmunds"
         return not ABROAD.match(cased[end - 1 : end + 40])
+
+    @staticmethod
+    def _names_another_body(after: list[str]) -> bool:
+        """Do the capitalised words after a place make it another body's name ("Kent
+        Police", "Leeds Beckett University", "Devon and Cornwall Police")?"""
+        counted = 0
+        for word in after[:6]:
+            low = word.lower()
+            if low in ("and", "&", "of"):
+                continue
+            counted += 1
+            if counted > 3 or low == "council" or not word[:1].isupper():
+                return False
+            if low in ORGANISATION_WORDS:
+                return True
+        return False
 
     def _resolve(
         self, name: str, gss_map: tuple[tuple[str, bool], ...], context: str, when: date | None
@@ -671,8 +711,12 @@ class Linker:
         matches = self._matches(norm)
         # a text naming one club ("Leeds United") is about sport, so "Leicester City" is
         # a club too
-        sport = _sporty(norm) or any(
-            norm[end:].split(" ", 1)[0] in SPORT_SUFFIXES for _, end, _, _ in matches
+        words = set(norm.split())
+        cricket = not CRICKET_WORDS.isdisjoint(words)
+        sport = (
+            cricket
+            or _sporty(norm, words)
+            or any(norm[end:].split(" ", 1)[0] in SPORT_SUFFIXES for _, end, _, _ in matches)
         )
         spans = self._place_spans(norm, when)
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
@@ -684,7 +728,9 @@ class Linker:
                 cue in context for _, cues in AMBIGUOUS[name] for cue in cues
             )
             for gss, strong in self._resolve(name, gss_map, context, when):
-                if not strong and not self._bare_mention_ok(cased, start, end, sport, cued):
+                if not strong and (
+                    cricket or not self._bare_mention_ok(cased, start, end, sport, cued)
+                ):
                     continue
                 if gss in self.upper_tier and _some_council_in(cased, start, end):
                     some_council_of.add(gss)
