@@ -314,8 +314,22 @@ TOWN_COUNCIL_CONFIDENCE = 0.8
 _TOWN_COUNCIL = re.compile(r" (city |borough |district )?council(lors?)?\b")
 
 
-_INDEFINITE = re.compile(r"\b(a|an|another|one)\s*$", re.I)
-_THEN_COUNCIL = re.compile(r"\s*council\b\s*([\w-]*)")
+_INDEFINITE = re.compile(
+    r"\b(a|an|another|one|two|three|four|five|six|seven|eight|nine|ten|\d+|several|some|many|"
+    r"both|all|other)\s*$",
+    re.I,
+)
+# "councils in Kent", "authorities across Surrey"
+_COUNCILS_IN = re.compile(
+    r"\b(councils|authorities|boroughs|districts)\s+(in|across|throughout)\s*$", re.I
+)
+# what follows the county's name: "(district) council(s)", "borough(s)", "authorities"
+_THEN_BODY = re.compile(
+    r"\s*((?:district|borough|city)\s+)?(councils?|boroughs?|authorit(?:y|ies)|town hall)\b"
+    r"\s*([\w-]*)",
+    re.I,
+)
+_PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
 # what "a Surrey council ..." goes on with when the council is Surrey's own
 _COUNCIL_MODIFIED = frozenset(
     """spokesman spokeswoman spokesperson officer officers official officials worker workers
@@ -325,19 +339,31 @@ _COUNCIL_MODIFIED = frozenset(
 
 
 def _some_council_in(cased: str, start: int, end: int) -> bool:
-    """ "A Surrey council has..." is one of the councils in Surrey, not Surrey County
-    Council; "a Surrey council spokesman" is the county's."""
-    if not _INDEFINITE.search(cased[max(0, start - 12) : start + 1]):
-        return False
+    """Is a county named as the place of one or several of its councils, not as Surrey
+    County Council: "a Surrey council has...", "a Kent district council", "an Essex
+    borough", "two Norfolk councils", "councils in Kent"? ("a Surrey council spokesman"
+    is the county's own.)"""
     word = cased[start + 1 : end - 1]
+    if _COUNCILS_IN.search(cased[max(0, start - 40) : start + 1]):
+        return True
     if word.lower().endswith(" council"):
         if not word.endswith(" council"):
             return False  # "a Surrey County Council report": the name in full
-        rest = cased[end - 1 :]
-        nxt = re.match(r"\s*([\w-]*)", rest)
+        kind, noun = None, "council"
+        after = re.match(r"\s*([\w-]*)", cased[end - 1 :])
+        nxt = after.group(1) if after else ""
     else:
-        nxt = _THEN_COUNCIL.match(cased, end - 1)
-    return nxt is not None and nxt.group(1).lower() not in _COUNCIL_MODIFIED
+        body = _THEN_BODY.match(cased, end - 1)
+        if body is None:
+            return False
+        kind, noun, nxt = body.group(1), body.group(2).lower(), body.group(3)
+    if noun in _PLURAL_BODIES:
+        return True  # "Kent councils", "one of Surrey's councils"
+    if not _INDEFINITE.search(cased[max(0, start - 12) : start + 1]):
+        return False
+    if kind or noun != "council":
+        return True  # "a Kent district council", "a Surrey borough"
+    return nxt.lower() not in _COUNCIL_MODIFIED
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
