@@ -9,18 +9,24 @@ Evidence, strongest first:
   official name, short name, register aliases and press forms ("X Council", "X CC",
   "Northants").  A full council name ("Woking Borough Council") is strong evidence; a
   bare place name ("a row in Woking") is weaker, and is dropped when it is a person
-  ("Cllr Hastings", "Angus Robertson"), a club ("Newcastle United"), a street or park
-  named after it ("London Road", "Devon Park"), a place abroad
-  ("New York", "Perth, Western Australia") or not capitalised ("reading").  "A Surrey
-  council has..." is one of the councils in Surrey, so it does not link Surrey County
-  Council ("a Surrey council spokesman" does), nor does a county word in the item's
-  address (a news site's regional section) then link it.
+  ("Cllr Hastings", "Angus Robertson", "the Archbishop of Canterbury"), a club
+  ("Newcastle United", "Bath Rugby", a county in a cricket report), another body of the
+  same name ("Kent Police", "Leeds Beckett University", "the Liverpool Echo"), a street
+  or park named after it ("London Road", "Devon Park"), a place abroad ("New York",
+  "Perth, Western Australia", "Boston in Massachusetts") or not capitalised ("reading").
+  "A Surrey council has..." (or "a Kent district council", "two Norfolk councils",
+  "councils in Kent") is one or several of the councils in the county, so it does not
+  link the county council ("a Surrey council spokesman" does), nor does a county word in
+  the item's address (a news site's regional section) then link it.
 
 Ambiguous names are resolved by context (Newcastle upon Tyne or under-Lyme, Richmond upon
-Thames or Richmondshire), by date (Somerset County Council before April 2023, Somerset
-Council after), and a council abolished by the item's date is linked as the former council
-with its successors noted.  The councils named in the headline or first sentence are
-*primary*; the others are *mentioned*.
+Thames or Richmondshire, Kingston upon Thames or upon Hull), by date (Somerset County
+Council before April 2023, Somerset Council after), and a council abolished by the item's
+date is linked as the former council with its successors noted when it is named as a
+council; its bare name after that date is its town, in the council of the day
+("Kettering" in 2022: North Northamptonshire).  The councils named in the headline or
+first sentence are *primary*; the others are *mentioned*, and on a council's own site
+(its newsroom, its committee system, its domain) every other council is mentioned.
 
 When nothing in the text or the URL names a council, the towns and districts it names
 (``monitor/register/places.csv``: Swanage is in Dorset, Caldicot in Monmouthshire) point
