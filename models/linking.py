@@ -131,9 +131,11 @@ ORGANISATION_WORDS = frozenset(
     """police constabulary fire nhs healthcare hospital hospitals ambulance icb university
     college airport water wildlife cricket ccc rugby chamber park cathedral prison zoo
     festival echo post live telegraph times herald mercury observer advertiser gazette
-    chronicle evening courier journal standard argus mail news express examiner
-    press""".split()
+    chronicle evening courier journal standard argus mail news express examiner press mp
+    mps pcc""".split()
 )
+# "the MP for Stroud", "the police and crime commissioner for Kent": not the council
+_HOLDER_FOR = frozenset(("mp", "mps", "commissioner", "pcc", "msp", "ms", "mla"))
 # Council places that are also first names, surnames or parts of longer place names:
 # followed by another capitalised word they are taken to be something else.
 PERSONISH = {
@@ -626,6 +628,8 @@ class Linker:
             return False
         if prev == "river":
             return False  # the River Devon, the River Eden, the River Wyre
+        if prev == "for" and len(before) > 1 and before[-2].lower() in _HOLDER_FOR:
+            return False
         if prev in ("hmp", "hmyoi"):
             return False  # HMP Durham, a prison
         if word == "Rugby" and before and before[-1][:1].isupper():
