@@ -338,6 +338,14 @@ _THEN_BODY = re.compile(
     re.I,
 )
 _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
+# words that introduce a council as a comparison, not the subject: "following Birmingham",
+# "like Croydon before it", "the first since Hackney", "formerly of Hackney Council"
+_COMPARED_BEFORE = re.compile(
+    r"\b(following|after|like|unlike|joining|joins|than|since|formerly|previously)\s+"
+    r"((of|at|in)\s+)?(the\s+)?$",
+    re.I,
+)
+_LIST_JOIN = frozenset(("", "and", "or", "&"))
 # what "a Surrey council ..." goes on with when the council is Surrey's own
 _COUNCIL_MODIFIED = frozenset(
     """spokesman spokeswoman spokesperson officer officers official officials worker workers
@@ -422,6 +430,11 @@ class _Candidate:
     mentions: int = 0
     in_lede: bool = False
     methods: set[str] = field(default_factory=set)
+    plain: int = 0  # mentions not introduced as a comparison ("following Birmingham")
+
+    @property
+    def compared_only(self) -> bool:
+        return self.methods == {"text"} and self.plain == 0
 
 
 def _is_strong(name: str) -> bool:
@@ -723,12 +736,15 @@ class Linker:
     ) -> list[Link]:
         candidates: dict[str, _Candidate] = {}
 
-        def add(gss: str, confidence: float, lede: bool, method: str) -> None:
+        def add(
+            gss: str, confidence: float, lede: bool, method: str, compared: bool = False
+        ) -> None:
             if gss not in self.councils or not self.councils[gss].principal:
                 return
             cand = candidates.setdefault(gss, _Candidate(gss))
             cand.best = max(cand.best, confidence)
             cand.mentions += 1
+            cand.plain += not compared
             cand.in_lede = cand.in_lede or lede
             cand.methods.add(method)
 
@@ -756,9 +772,15 @@ class Linker:
         )
         spans = self._place_spans(norm, when)
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
+        compared_until = -1  # end of the last mention introduced as a comparison
         for start, end, name, gss_map in matches:
             if spans and self._inside_place(spans, start, end):
                 continue
+            compared = bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1])) or (
+                compared_until >= 0 and cased[compared_until - 1 : start + 1].strip() in _LIST_JOIN
+            )
+            if compared:
+                compared_until = end
             context = norm[max(0, start - 80) : end + 80]
             cued = name in AMBIGUOUS and any(
                 cue in context for _, cues in AMBIGUOUS[name] for cue in cues
@@ -775,7 +797,8 @@ class Linker:
                     # "Durham parish council": the place of a local council
                     add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
                     continue
-                add(gss, STRONG_CONFIDENCE if strong else WEAK_CONFIDENCE, start < lede_end, "text")
+                confidence = STRONG_CONFIDENCE if strong else WEAK_CONFIDENCE
+                add(gss, confidence, start < lede_end, "text", compared)
         for start, end, gss in spans:
             # "Brighton council", "Bath council": a town named as its council's seat
             if _TOWN_COUNCIL.match(norm, end - 1) and self._bare_mention_ok(
@@ -922,7 +945,11 @@ class Linker:
         def score(c: _Candidate) -> float:
             return c.best + (0.15 if c.in_lede else 0) + min(0.1, 0.03 * (c.mentions - 1))
 
-        top = max(score(c) for c in candidates.values())
+        # councils named only as comparisons ("following Birmingham", "like Croydon
+        # before it") are mentioned, unless the item names no other
+        eligible = [c for c in candidates.values() if not c.compared_only]
+        compared_away = bool(eligible) and len(eligible) < len(candidates)
+        top = max(score(c) for c in (eligible or candidates.values()))
         links = []
         for cand in sorted(candidates.values(), key=score, reverse=True):
             c = self.councils[cand.gss]
@@ -930,9 +957,11 @@ class Linker:
             area_only = local and cand.methods <= {"place", "outlet"}
             # a council's own site is about that council; the others it names are mentioned
             elsewhere = own_site is not None and cand.gss != own_site
+            comparison = compared_away and cand.compared_only
             primary = (
                 not area_only
                 and not elsewhere
+                and not comparison
                 and (
                     "source" in cand.methods
                     or "url" in cand.methods
