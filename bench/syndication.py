@@ -189,6 +189,19 @@ def throughput(n: int) -> None:
         f"baseline name regex (every register name in one pattern, no disambiguation): "
         f"{regex_rate:,.0f}/s; linking runs at {link_rate / regex_rate:.2f}x it"
     )
+    # one long document (committee minutes run to hundreds of pages): the linker's cost
+    # must grow with the text, not with the square of its mentions
+    long_doc = " ".join(texts[:300])
+    began = time.perf_counter()
+    linker.link(long_doc)
+    long_s = time.perf_counter() - began
+    began = time.perf_counter()
+    pattern.findall(long_doc)
+    long_regex_s = time.perf_counter() - began
+    print(
+        f"one document of {len(long_doc):,} characters: linking {long_s * 1000:,.0f} ms, "
+        f"name regex {long_regex_s * 1000:,.0f} ms ({long_regex_s / long_s:.1f}x the linker)"
+    )
 
 
 def main() -> None:

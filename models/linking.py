@@ -50,6 +50,7 @@ council has.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -346,6 +347,7 @@ _COMPARED_BEFORE = re.compile(
     re.I,
 )
 _LIST_JOIN = frozenset(("", "and", "or", "&"))
+_BEYOND = 1 << 62  # sorts after any offset, for bisecting (start, end, gss) spans
 # what "a Surrey council ..." goes on with when the council is Surrey's own
 _COUNCIL_MODIFIED = frozenset(
     """spokesman spokeswoman spokesperson officer officers official officials worker workers
@@ -614,12 +616,13 @@ class Linker:
             end = last + 1
             found.append((end - len(name) - 2, end, name, gss_map))
         found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
-        taken: list[tuple[int, int]] = []
+        taken = bytearray(len(text) + 1)  # characters a longer name has claimed
         kept = []
         for start, end, name, gss_map in found:
-            if any(start < t_end - 1 and t_start < end - 1 for t_start, t_end in taken):
+            # [start, end - 1): the name with its leading space; neighbours share a space
+            if any(taken[start : end - 1]):
                 continue
-            taken.append((start, end))
+            taken[start : end - 1] = b"\x01" * (end - 1 - start)
             kept.append((start, end, name, gss_map))
         return sorted(kept)
 
@@ -631,8 +634,8 @@ class Linker:
         word = cased[start + 1 : end - 1]
         if not word[:1].isupper():
             return False
-        before = cased[: start + 1].split()
-        after = cased[end - 1 :].split()
+        before = cased[max(0, start - 60) : start + 1].split()  # bounded: long minutes
+        after = cased[end - 1 : end + 100].split()
         prev = before[-1].lower().strip("'") if before else ""
         nxt = after[0] if after else ""
         if prev in TITLES or prev in FIRST_NAMES:
@@ -851,20 +854,28 @@ class Linker:
         for last, (name, owners) in self.places.iter(norm):
             found.append((last + 1 - len(name) - 2, last + 1, owners))
         found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+        claimed = bytearray(len(norm) + 1)
         taken: list[tuple[int, int, str]] = []
         for start, end, owners in found:
-            if any(start < t_end - 1 and t_start < end - 1 for t_start, t_end, _ in taken):
+            if any(claimed[start : end - 1]):
                 continue
             gss = self._place_owner(owners, when)
             if gss is not None:
+                claimed[start : end - 1] = b"\x01" * (end - 1 - start)
                 taken.append((start, end, gss))
-        return taken
+        return sorted(taken)
 
     @staticmethod
     def _inside_place(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
         """A council's bare name inside a longer town name ("High Wycombe", "Sutton-in-
         Ashfield", "Bury St Edmunds") is the town, not that council."""
-        return any(s <= start and end <= e and e - s > end - start for s, e, _ in spans)
+        # spans are sorted and do not overlap: only the last one starting at or before
+        # ``start`` can hold the name
+        i = bisect_right(spans, (start, _BEYOND)) - 1
+        if i < 0:
+            return False
+        s, e, _ = spans[i]
+        return end <= e and e - s > end - start
 
     def _add_places(
         self,
