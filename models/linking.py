@@ -12,7 +12,7 @@ Evidence, strongest first:
   ("Cllr Hastings", "Angus Robertson", "the Archbishop of Canterbury"), a club
   ("Newcastle United", "Bath Rugby", a county in a cricket report), another body of the
   same name ("Kent Police", "Leeds Beckett University", "the Liverpool Echo"), a street
-  or park named after it ("London Road", "Devon Park"), a place abroad ("New York",
+  or park named after it ("London Road", "Norfolk Park"), a place abroad ("New York",
   "Perth, Western Australia", "Boston in Massachusetts") or not capitalised ("reading").
   "A Surrey council has..." (or "a Kent district council", "two Norfolk councils",
   "councils in Kent") is one or several of the councils in the county, so it does not
@@ -239,7 +239,7 @@ SPORT_SUFFIXES = {
     "rlfc",
 }
 # A place name followed by one of these names a street or a park, which may be anywhere:
-# "London Road" runs out of most towns, "Devon Park" is in Newark.
+# "London Road" runs out of most towns, "Norfolk Park" is in Sheffield.
 STREET_SUFFIXES = frozenset(
     "road street avenue lane drive close crescent terrace gardens grove park way".split()
 )
@@ -819,7 +819,7 @@ class Linker:
             self._add_places(spans, norm, cased, lede_end, sport, add)
         national = bool(_NATIONAL_SECTION.search(urlsplit(url or "").path))
         if not candidates and not national:
-            # a local paper's address names the town ("/news/leiston-leisure-centre-...")
+            # a local paper's address names the town ("/news/halesworth-library-reopens-...")
             for gss in url_places:
                 add(gss, URL_PLACE_CONFIDENCE, True, "place")
         if not candidates and not national:
