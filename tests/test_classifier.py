@@ -442,7 +442,7 @@ def test_routine_statements_raise_no_rule(sentence: str) -> None:
         "So far no 'significant weaknesses' have been found in its value for money arrangements.",
         "Its children's services were rated good, two years after an 'inadequate' rating.",
         "Commissioners sent in three years ago will be gone by the end of the month.",
-        "Ministers will hand back powers to the council after an extended intervention period.",
+        "The council gets its powers back from ministers once the intervention ends in May.",
         "The auditor found nothing unlawful in the payments to the chief executive.",
         "The government inspection of Fernley Council ends next month.",
         "The government has ordered inspections of schools across the county.",
