@@ -127,13 +127,18 @@ _TITLE_OF = re.compile(
 )
 # A place followed (within three words besides "and" and "of", "Council" not among them)
 # by one of these is another body of that name: "Kent Police", "East Sussex Healthcare NHS
-# Trust", "Leeds Beckett University", "the Liverpool Echo", "Devon and Cornwall Police"
+# Trust", "Leeds Beckett University", "Devon and Cornwall Police"
 ORGANISATION_WORDS = frozenset(
     """police constabulary fire nhs healthcare hospital hospitals ambulance icb university
-    college airport water wildlife cricket ccc rugby chamber park cathedral prison zoo
-    festival echo post live telegraph times herald mercury observer advertiser gazette
-    chronicle evening courier journal standard argus mail news express examiner press mp
-    mps pcc""".split()
+    college airport wildlife cricket ccc rugby chamber cathedral prison zoo""".split()
+)
+# ...and these only right after it ("the Liverpool Echo", "Hull Daily Mail", "Woking MP",
+# "Thames Water"): as a later word of a title-case headline they are ordinary words
+# ("Woking Debt Latest News")
+NEXT_WORD_BODIES = frozenset(
+    """echo post live telegraph times herald mercury observer advertiser gazette chronicle
+    evening daily courier journal standard argus mail news express examiner press park
+    festival water mp mps pcc""".split()
 )
 # "the MP for Stroud", "the police and crime commissioner for Kent": not the council
 _HOLDER_FOR = frozenset(("mp", "mps", "commissioner", "pcc", "msp", "ms", "mla"))
@@ -681,7 +686,10 @@ class Linker:
     @staticmethod
     def _names_another_body(after: list[str]) -> bool:
         """Do the capitalised words after a place make it another body's name ("Kent
-        Police", "Leeds Beckett University", "Devon and Cornwall Police")?"""
+        Police", "Leeds Beckett University", "Devon and Cornwall Police", "the Liverpool
+        Echo")?"""
+        if after and after[0][:1].isupper() and after[0].lower() in NEXT_WORD_BODIES:
+            return True
         counted = 0
         for word in after[:6]:
             low = word.lower()
