@@ -87,7 +87,7 @@ KNOWN_ABBREVIATIONS = {
     "BBD": ["BwD", "BwD Council"],
     "ERY": ["ERYC"],
     "NNO": ["NNDC"],
-    "IOW": ["IWC", "IoW Council"],
+    "IOW": ["IoW Council"],
 }
 
 _SUFFIXES = [
