@@ -653,8 +653,16 @@ class Linker:
             return False
         if prev in ("hmp", "hmyoi"):
             return False  # HMP Durham, a prison
-        if word == "Rugby" and before and before[-1][:1].isupper():
-            return False  # Bath Rugby, Gloucester Rugby: clubs
+        if (
+            word == "Rugby"
+            and before
+            and before[-1][:1].isupper()
+            and (
+                before[-1].lower() in self.town_owners
+                or self.automaton.get(f" {before[-1].lower()} ", None) is not None
+            )
+        ):
+            return False  # Bath Rugby, Gloucester Rugby: a town's name before it, a club
         if self._names_another_body(after):
             return False
         if word.lower() in VERBISH and nxt.lower() in _VERB_OBJECTS:
