@@ -493,36 +493,17 @@ class Linker:
                     self.town_owners[town] = (*self.town_owners.get(town, ()), gss)
         self.host_places = self._host_place_table(places or {}, entries)
 
-    def _place_automaton(
-        self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
-    ) -> ahocorasick.Automaton | None:
-        """Town -> the councils it has belonged to (today's first), leaving out towns that
-        are a council's own name (the main automaton reads those) and towns that two
-        current councils share (Gillingham: Medway or Dorset), which say nothing alone."""
-        owners: dict[str, set[str]] = {}
-        for gss, names in places.items():
-            if gss not in self.councils:
-                continue
-            for raw in names:
-                name = normalise_name(raw)
-                if len(name) >= 3 and name not in council_names and name not in AMBIGUOUS:
-                    owners.setdefault(name, set()).add(gss)
-        automaton = ahocorasick.Automaton()
-        for name, gss_set in owners.items():
-            ordered = sorted(gss_set, key=lambda g: (not self.councils[g].current, g))
-            if sum(self.councils[g].current for g in ordered) == 1:
-                automaton.add_word(f" {name} ", (name, tuple(ordered)))
-        if len(automaton) == 0:
-            return None
-        automaton.make_automaton()
-        return automaton
-
-    def _host_place_table(
-        self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
+    def _unshared_towns(
+        self,
+        places: dict[str, list[str]],
+        council_names: dict[str, dict[str, bool]],
+        key: Callable[[str], str],
+        shortest: int,
     ) -> dict[str, tuple[str, ...]]:
-        """Town names written as a host would write them ("st abbs" -> "stabbs"), with
-        the councils they have belonged to, on the same terms as the place automaton: no
-        council's own name, no town two current councils share."""
+        """Town (as ``key`` writes its normalised name) -> the councils it has belonged
+        to, today's first; leaving out towns that are a council's own name (the main
+        automaton reads those), keys shorter than ``shortest``, and towns that two current
+        councils share (Gillingham: Medway or Dorset), which say nothing alone."""
         owners: dict[str, set[str]] = {}
         for gss, names in places.items():
             if gss not in self.councils:
@@ -531,15 +512,39 @@ class Linker:
                 name = normalise_name(raw)
                 if name in council_names or name in AMBIGUOUS:
                     continue
-                slug = name.replace(" ", "").replace("&", "and")
-                if len(slug) >= _HOST_PLACE_MIN:
-                    owners.setdefault(slug, set()).add(gss)
+                written = key(name)
+                if len(written) >= shortest:
+                    owners.setdefault(written, set()).add(gss)
         table: dict[str, tuple[str, ...]] = {}
-        for slug, gss_set in owners.items():
+        for written, gss_set in owners.items():
             ordered = sorted(gss_set, key=lambda g: (not self.councils[g].current, g))
             if sum(self.councils[g].current for g in ordered) == 1:
-                table[slug] = tuple(ordered)
+                table[written] = tuple(ordered)
         return table
+
+    def _place_automaton(
+        self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
+    ) -> ahocorasick.Automaton | None:
+        """The towns of the gazetteer that name one council, in one automaton."""
+        automaton = ahocorasick.Automaton()
+        for name, owners in self._unshared_towns(places, council_names, str, 3).items():
+            automaton.add_word(f" {name} ", (name, owners))
+        if len(automaton) == 0:
+            return None
+        automaton.make_automaton()
+        return automaton
+
+    def _host_place_table(
+        self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
+    ) -> dict[str, tuple[str, ...]]:
+        """Town names written as a host would write them ("st abbs" -> "stabbs"), on the
+        same terms as the place automaton."""
+        return self._unshared_towns(
+            places,
+            council_names,
+            lambda name: name.replace(" ", "").replace("&", "and"),
+            _HOST_PLACE_MIN,
+        )
 
     def _host_place(self, url: str | None, when: date | None) -> str | None:
         """The council of the town or village a site is named after: a label of the host
@@ -787,7 +792,10 @@ class Linker:
         sport = (
             cricket
             or _sporty(norm, words)
-            or any(norm[end:].split(" ", 1)[0] in SPORT_SUFFIXES for _, end, _, _ in matches)
+            or any(
+                norm[end : end + 16].split(" ", 1)[0] in SPORT_SUFFIXES  # no copy of the rest
+                for _, end, _, _ in matches
+            )
         )
         spans = self._place_spans(norm, when)
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
@@ -796,7 +804,9 @@ class Linker:
             if spans and self._inside_place(spans, start, end):
                 continue
             compared = bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1])) or (
-                compared_until >= 0 and cased[compared_until - 1 : start + 1].strip() in _LIST_JOIN
+                compared_until >= 0
+                and start - compared_until < 8
+                and cased[compared_until - 1 : start + 1].strip() in _LIST_JOIN
             )
             if compared:
                 compared_until = end
