@@ -733,12 +733,32 @@ class Linker:
             town = [g for g in owners if self._valid(g, when)]
             if len(town) == 1:
                 return [(town[0], False)]
+            if not owners:
+                # not a town but an area ("Fermanagh" in 2020, "Shepway" in 2022): the one
+                # council that then covered all of it, if there is one
+                heirs = {h for g, _ in gss_map for h in self._heirs(g, when)}
+                if len(heirs) == 1:
+                    return [(heirs.pop(), False)]
         if not live:
             live = list(gss_map)
         current = [(g, s) for g, s in live if self.councils[g].current]
         if len(live) > 1 and when is None and current:
             live = current
         return live
+
+    def _heirs(self, gss: str, when: date | None, depth: int = 0) -> set[str]:
+        """The councils of ``when`` that took over ``gss``, following successors of
+        successors (a renamed council abolished in its turn)."""
+        if self._valid(gss, when):
+            return {gss}
+        if depth > 4:
+            return set()
+        return {
+            h
+            for s in self.councils[gss].successors
+            if s in self.councils
+            for h in self._heirs(s, when, depth + 1)
+        }
 
     def _valid(self, gss: str, when: date | None) -> bool:
         c = self.councils[gss]
@@ -797,11 +817,14 @@ class Linker:
                 for _, end, _, _ in matches
             )
         )
-        spans = self._place_spans(norm, when)
+        named = [(s, e, "") for s, e, _, _ in matches]
+        spans = [
+            sp for sp in self._place_spans(norm, when) if not self._inside_longer(named, *sp[:2])
+        ]
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
         compared_until = -1  # end of the last mention introduced as a comparison
         for start, end, name, gss_map in matches:
-            if spans and self._inside_place(spans, start, end):
+            if spans and self._inside_longer(spans, start, end):
                 continue
             compared = bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1])) or (
                 compared_until >= 0
@@ -892,9 +915,11 @@ class Linker:
         return sorted(taken)
 
     @staticmethod
-    def _inside_place(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
-        """A council's bare name inside a longer town name ("High Wycombe", "Sutton-in-
-        Ashfield", "Bury St Edmunds") is the town, not that council."""
+    def _inside_longer(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
+        """Is [start, end) part of a longer name in ``spans``? A council's bare name inside
+        a longer town name ("High Wycombe", "Sutton-in-Ashfield", "Bury St Edmunds") is the
+        town; a town inside a council's name ("Newry and Mourne", "Somerset West and
+        Taunton") is that council."""
         # spans are sorted and do not overlap: only the last one starting at or before
         # ``start`` can hold the name
         i = bisect_right(spans, (start, _BEYOND)) - 1
@@ -944,7 +969,7 @@ class Linker:
                 continue
             if named_in_full and not any(strong for _, strong in gss_map):
                 continue
-            if spans and self._inside_place(spans, start, end):
+            if spans and self._inside_longer(spans, start, end):
                 continue
             # the council of that name on the item's date ("somerset" in a 2018 address
             # is Somerset County Council, abolished in 2023), today's when undated

@@ -48,6 +48,10 @@ def test_former_councils_have_end_dates_and_successors() -> None:
     assert len(somerset_districts) >= 4
     former = [c for c in REG if not c.current and c.principal]
     assert len(former) >= 70 and all(c.end_date for c in former)
+    # Northern Ireland's 26 districts (merged in 2015) included: the source gives none
+    assert all(c.successors for c in former)
+    assert REG.by_gss["95L"].successors == ("N09000006",)  # Fermanagh
+    assert set(REG.by_gss["N09000008"].predecessors) == {"95F", "95G", "95V"}
 
 
 def test_combined_authorities_are_kept_apart() -> None:

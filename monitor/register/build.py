@@ -72,10 +72,13 @@ KNOWN_ABBREVIATIONS = {
     "KEN": ["KCC"],
     "WSX": ["WSCC"],
     "ESX": ["ESCC"],
-    "NYK": ["NYCC"],
+    "NYK": ["NYCC", "North Yorks", "North Yorks County Council"],
+    "NYE": ["North Yorks", "North Yorks Council"],
+    "SLA": ["South Lakes", "South Lakes Council"],
+    "CCG": ["Causeway Council", "Causeway Coast Council"],
     "BRD": ["CBMDC"],
     "BAS": ["BANES", "B&NES", "BANES Council", "B&NES Council"],
-    "CHW": ["CWAC", "CWaC Council"],
+    "CHW": ["CWAC", "CWaC Council", "Cheshire West", "Cheshire West Council"],
     "NTL": ["NPT Council", "NPTCBC"],
     "SCB": ["Borders Council"],
     "AGY": ["Ynys Môn", "Ynys Mon", "Ynys Môn Council"],
@@ -85,9 +88,26 @@ KNOWN_ABBREVIATIONS = {
     "BAN": ["BDBC"],
     "NEL": ["NELC"],
     "BBD": ["BwD", "BwD Council"],
-    "ERY": ["ERYC"],
+    "ERY": ["ERYC", "East Riding", "East Riding Council"],
     "NNO": ["NNDC"],
     "IOW": ["IoW Council"],
+}
+
+# mySociety's register gives no successors for Northern Ireland's 26 districts, which the
+# Local Government Act (Northern Ireland) 2014 merged into 11 on 1 April 2015 (small
+# pieces of Castlereagh, Lisburn and North Down went to Belfast; the main successor is
+# given).
+KNOWN_SUCCESSORS = {
+    **dict.fromkeys(("NIR-T", "NIR-U"), "ANN"),
+    **dict.fromkeys(("NIR-W", "NIR-X"), "AND"),
+    **dict.fromkeys(("NIR-N", "NIR-O", "NIR-Q"), "ABC"),
+    **dict.fromkeys(("NIR-B", "NIR-C", "NIR-D", "NIR-E"), "CCG"),
+    **dict.fromkeys(("NIR-A", "NIR-J"), "DRS"),
+    **dict.fromkeys(("NIR-K", "NIR-L"), "FMO"),
+    **dict.fromkeys(("NIR-S", "NIR-Y"), "LBC"),
+    **dict.fromkeys(("NIR-F", "NIR-G", "NIR-V"), "MEA"),
+    **dict.fromkeys(("NIR-H", "NIR-I", "NIR-M"), "MUL"),
+    **dict.fromkeys(("NIR-P", "NIR-R"), "NMD"),
 }
 
 _SUFFIXES = [
@@ -192,10 +212,15 @@ def build(data: Path) -> list[dict[str, Any]]:
     lookup_names: dict[str, list[str]] = defaultdict(list)
     for row in lookup:
         lookup_names[row["local-authority-code"]].append(row["la-name"])
+    replaced_by = {
+        code: [s.strip() for s in r["replaced-by"].split(",") if s.strip()]
+        or ([KNOWN_SUCCESSORS[code]] if code in KNOWN_SUCCESSORS else [])
+        for code, r in by_code.items()
+    }
     predecessors: dict[str, list[str]] = defaultdict(list)
-    for code, r in by_code.items():
-        for succ in filter(None, r["replaced-by"].split(",")):
-            predecessors[succ.strip()].append(gss_of[code])
+    for code, successors in replaced_by.items():
+        for succ in successors:
+            predecessors[succ].append(gss_of[code])
 
     councils = []
     for code, r in sorted(by_code.items(), key=lambda kv: gss_of[kv[0]]):
@@ -229,7 +254,7 @@ def build(data: Path) -> list[dict[str, Any]]:
                 "principal": type_code in PRINCIPAL_TYPES,
                 "start_date": r["start-date"] or None,
                 "end_date": r["end-date"] or None,
-                "successors": [gss_of[s.strip()] for s in r["replaced-by"].split(",") if s.strip()],
+                "successors": [gss_of[s] for s in replaced_by[code]],
                 "predecessors": sorted(predecessors.get(code, [])),
                 "parent_gss": gss_of.get(r["county-la"]) if r["county-la"] else None,
                 "homepage": (links.get("homepage_url") or None) if current else None,
