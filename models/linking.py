@@ -200,6 +200,24 @@ PERSONISH = {
     "charlesworth",
     "whalley",
 }
+# ... of which these are also first names ("Angus Robertson", "Irvine Welsh", "Dudley
+# Moore"): followed by a capitalised word they stay a person even in a title-case headline
+FIRST_NAME_PLACES = frozenset(
+    """angus moray barry irvine milton eden preston hamilton stirling dudley lincoln
+    warwick chester alton richmond""".split()
+)
+# Nouns a title-case headline puts after a town ("Bolton Budget Gap Widens", "Bath
+# Residents Face Higher Bills"): not surnames, so the town stays a town
+HEADLINE_NOUNS = frozenset(
+    """council councils county borough city district councillor councillors cllr cllrs
+    mayor leader cabinet residents people families parents pupils tenants traders shops
+    businesses drivers voters taxpayers budget budgets tax taxes cuts savings debt deficit
+    bankruptcy finances funding bins rubbish recycling potholes roads parking housing homes
+    schools school library libraries leisure flooding floods planning scheme plans plan
+    election elections by-election vote ward wards row crisis news latest live
+    in on at to for of over as after amid with by from into against could will would may
+    must should is are was were has have had faces face gets set""".split()
+)
 SPORT_SUFFIXES = {
     "united",
     "rovers",
@@ -265,6 +283,13 @@ _VERB_OBJECTS = frozenset(
 )
 # after a town, words that make it a town, parish or community council, not its principal one
 _LOCAL_COUNCIL_AFTER = re.compile(r" (town|parish|community) council\b")
+
+
+def _title_case(after: list[str]) -> bool:
+    """Are the words after a name those of a title-case headline ("Bath Residents Face
+    Higher Bills"), where a capitalised next word says nothing about a person's name?"""
+    following = after[1:4]
+    return len(following) >= 2 and all(w[:1].isupper() or not w[:1].isalpha() for w in following)
 
 
 def _sporty(norm: str, words: set[str]) -> bool:
@@ -691,7 +716,9 @@ class Linker:
             and word.lower() in PERSONISH
             and nxt[:1].isupper()
             and not word.isupper()
-            and nxt.lower() not in ("council", "county", "borough", "city", "district")
+            and nxt.lower().rstrip(".,;:").removesuffix("'s").removesuffix("’s")
+            not in HEADLINE_NOUNS
+            and (word.lower() in FIRST_NAME_PLACES or not _title_case(after))
         ):
             return False  # "Angus Robertson", "Bury St Edmunds"
         return not ABROAD.match(cased[end - 1 : end + 40])
@@ -824,8 +851,19 @@ class Linker:
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
         compared_until = -1  # end of the last mention introduced as a comparison
         for start, end, name, gss_map in matches:
-            if spans and self._inside_longer(spans, start, end):
+            if spans and (
+                self._inside_longer(spans, start, end) or self._cut_by_place(spans, start, end)
+            ):
                 continue
+            if (
+                when
+                and name.endswith(" council")
+                and norm.startswith(" tax ", end - 1)
+                and not any(self._valid(g, when) for g, _ in gss_map)
+            ):
+                # "Kettering council tax" in 2024: the town's bill, set by the council of
+                # the day, not the abolished council's
+                gss_map = tuple((g, False) for g, _ in gss_map)
             compared = bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1])) or (
                 compared_until >= 0
                 and start - compared_until < 8
@@ -927,6 +965,17 @@ class Linker:
             return False
         s, e, _ = spans[i]
         return end <= e and e - s > end - start
+
+    @staticmethod
+    def _cut_by_place(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
+        """Does a town's name begin before [start, end) and end inside it? Then the
+        council's name is read across a word of the town's ("East Preston Council", "High
+        Wycombe Council", "Kings Bromley Council"), and the town stands."""
+        i = bisect_right(spans, (start, _BEYOND)) - 1
+        if i < 0:
+            return False
+        s, e, _ = spans[i]
+        return s < start and start + 1 < e < end
 
     def _add_places(
         self,
