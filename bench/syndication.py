@@ -135,7 +135,13 @@ def cluster(items: list[tuple[int, str, datetime, str]], threshold: float) -> li
 
 def throughput(n: int) -> None:
     from models.linking import Linker
-    from monitor.register import load_bodies, load_outlets, load_places, load_register
+    from monitor.register import (
+        load_bodies,
+        load_outlets,
+        load_places,
+        load_regional_outlets,
+        load_register,
+    )
 
     rng = random.Random(5)
     stories = make_stories(max(50, n // 40), rng)
@@ -146,7 +152,9 @@ def throughput(n: int) -> None:
         for i, t in enumerate(texts)
     ]
     register = load_register()
-    linker = Linker(register.councils, load_outlets(), load_places(), load_bodies())
+    linker = Linker(
+        register.councils, load_outlets(), load_places(), load_bodies(), load_regional_outlets()
+    )
     began = time.perf_counter()
     for t in texts:
         linker.link(t)

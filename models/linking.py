@@ -20,7 +20,13 @@ Evidence, strongest first:
   the item's address (a news site's regional section) then link it.
 
 Ambiguous names are resolved by context (Newcastle upon Tyne or under-Lyme, Richmond upon
-Thames or Richmondshire, Kingston upon Thames or upon Hull), by date (Somerset County
+Thames or Richmondshire, Kingston upon Thames or upon Hull, Newport in Wales or on the
+Isle of Wight), then by the region the item is about: that of its site, its outlet (a
+local paper's council, or a regional paper's area in
+``monitor/register/regional_outlets.csv``), a BBC or ITV regional section, and the other
+councils and towns it names; so "Bangor" in a BBC Northern Ireland story is Ards and North
+Down, and a town two councils share (Gillingham, Whitchurch) links only when the region
+settles it.  They are also resolved by date (Somerset County
 Council before April 2023, Somerset Council after), and a council abolished by the item's
 date is linked as the former council with its successors noted when it is named as a
 council; its bare name after that date is its town, in the council of the day
@@ -292,6 +298,45 @@ def _title_case(after: list[str]) -> bool:
     return len(following) >= 2 and all(w[:1].isupper() or not w[:1].isalpha() for w in following)
 
 
+# regional sections of the broadcasters' sites: BBC "/news/uk-england-kent-...", ITV
+# "/news/anglia/..."
+_BBC_ENGLAND = {
+    "London": "london",
+    "South East": "kent|sussex|surrey|hampshire|berkshire|oxford|beds-bucks-herts",
+    "East of England": "essex|suffolk|norfolk|cambridgeshire",
+    "West Midlands": "birmingham|coventry-warwickshire|stoke-staffordshire|shropshire"
+    "|hereford-worcester",
+    "East Midlands": "nottingham|leicester|derby|derbyshire|lincolnshire|northamptonshire",
+    "North West": "manchester|merseyside|lancashire|cumbria",
+    "North East": "tyne|tees",
+    "Yorkshire and The Humber": "york-north-yorkshire|leeds-west-yorkshire|south-yorkshire|humber",
+    "South West": "bristol|somerset|gloucestershire|wiltshire|devon|cornwall|dorset",
+}
+_BROADCAST_REGIONS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
+    "bbc.co.uk": (
+        (re.compile(r"^/news/uk-scotland\b"), "Scotland"),
+        (re.compile(r"^/news/uk-wales\b"), "Wales"),
+        (re.compile(r"^/news/uk-northern-ireland\b"), "Northern Ireland"),
+        *((re.compile(rf"^/news/uk-england-({areas})\b"), r) for r, areas in _BBC_ENGLAND.items()),
+    ),
+    "itv.com": tuple(
+        (re.compile(rf"^/news/{section}\b"), region)
+        for section, region in (
+            ("utv", "Northern Ireland"),
+            ("wales", "Wales"),
+            ("london", "London"),
+            ("meridian", "South East"),
+            ("anglia", "East of England"),
+            ("granada", "North West"),
+            ("tyne-tees", "North East"),
+            ("calendar", "Yorkshire and The Humber"),
+            ("westcountry", "South West"),
+        )
+    ),
+}
+_BROADCAST_REGIONS["bbc.com"] = _BROADCAST_REGIONS["bbc.co.uk"]
+
+
 def _sporty(norm: str, words: set[str]) -> bool:
     """Is this (padded, normalised) text, whose words are ``words``, about sport?"""
     return not SPORT_WORDS.isdisjoint(words) or any(p in norm for p in SPORT_PHRASES)
@@ -323,6 +368,18 @@ AMBIGUOUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "kingston": [
         ("E06000010", ("hull", "humber", "yorkshire")),
         ("E09000021", ()),
+    ],
+    # Sutton-in-Ashfield is "Sutton" to its own press
+    "sutton": [
+        ("E07000170", ("ashfield", "mansfield", "nottinghamshire", "notts")),
+        ("E09000029", ()),
+    ],
+    # the Isle of Wight's county town and a Shropshire market town share the Welsh city's
+    # name
+    "newport": [
+        ("E06000046", ("isle of wight", "iow", "cowes", "ryde")),
+        ("E06000020", ("telford", "shropshire", "wrekin")),
+        ("W06000022", ()),
     ],
 }
 WEAK_CONFIDENCE = 0.55
@@ -377,6 +434,11 @@ _COMPARED_BEFORE = re.compile(
     re.I,
 )
 _LIST_JOIN = frozenset(("", "and", "or", "&"))
+# unitary councils named after a whole county whose name does not end in "-shire"
+_COUNTIES = frozenset(
+    """Cornwall Durham Northumberland Somerset Dorset Rutland Cumberland Fife Angus Moray
+    Highland""".split()
+)
 _BEYOND = 1 << 62  # sorts after any offset, for bisecting (start, end, gss) spans
 # what "a Surrey council ..." goes on with when the council is Surrey's own
 _COUNCIL_MODIFIED = frozenset(
@@ -482,8 +544,10 @@ class Linker:
         outlets: dict[str, str] | None = None,
         places: dict[str, list[str]] | None = None,
         bodies: dict[str, list[str]] | None = None,
+        regional: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.councils = {c.gss: c for c in councils}
+        self.regional = dict(regional or {})
         # county councils with districts beneath them: "a Surrey council" is one of those
         self.upper_tier = {c.parent_gss for c in councils if c.parent_gss}
         self.outlets = {d: g for d, g in (outlets or {}).items() if g in self.councils}
@@ -503,6 +567,11 @@ class Linker:
                 for raw in body_names:
                     entries.setdefault(normalise_name(raw), {})[gss] = False
         for name in AMBIGUOUS:
+            entries.setdefault(name, {})
+        # towns two current councils share (Bangor: Gwynedd or Ards and North Down) are
+        # read like the ambiguous names, by the region the item is about
+        self.shared_towns = self._shared_towns(places or {}, entries)
+        for name in self.shared_towns:
             entries.setdefault(name, {})
         for name, gss_map in entries.items():
             self.automaton.add_word(f" {name} ", (name, tuple(gss_map.items())))
@@ -546,6 +615,51 @@ class Linker:
             if sum(self.councils[g].current for g in ordered) == 1:
                 table[written] = tuple(ordered)
         return table
+
+    def _shared_towns(
+        self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
+    ) -> dict[str, tuple[str, ...]]:
+        """Towns that two or more current councils share -> those councils."""
+        owners: dict[str, set[str]] = {}
+        for gss, names in places.items():
+            if gss in self.councils and self.councils[gss].current:
+                for raw in names:
+                    name = normalise_name(raw)
+                    if len(name) >= 3 and name not in council_names and name not in AMBIGUOUS:
+                        owners.setdefault(name, set()).add(gss)
+        return {name: tuple(sorted(g)) for name, g in owners.items() if len(g) > 1}
+
+    def _regions_of(
+        self,
+        url: str | None,
+        known: Iterable[str | None],
+        matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
+        spans: list[tuple[int, int, str]],
+        when: date | None,
+    ) -> frozenset[str]:
+        """The regions an item is about, to read an ambiguous name by: those of the
+        councils its site, outlet or source belong to, of a regional outlet or a regional
+        section of the BBC or ITV, and of the councils and towns its text names."""
+        regions = {self.councils[g].region for g in known if g in self.councils}
+        parts = urlsplit(url) if url else None
+        host = (parts.hostname or "").lower().removeprefix("www.") if parts else ""
+        while host.count(".") >= 1:
+            regions.update(self.regional.get(host, ()))
+            for pattern, region in _BROADCAST_REGIONS.get(host, ()):
+                if parts and pattern.match(parts.path.lower()):
+                    regions.add(region)
+            host = host.split(".", 1)[1]
+        for _, _, name, gss_map in matches:
+            if name in AMBIGUOUS:
+                continue  # the name being read says nothing of its own region
+            regions.update(
+                self.councils[g].region
+                for g, _ in gss_map
+                if g in self.councils and self._valid(g, when)
+            )
+        regions.update(self.councils[g].region for _, _, g in spans)
+        regions.discard("")
+        return frozenset(regions)
 
     def _place_automaton(
         self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
@@ -743,15 +857,26 @@ class Linker:
         return False
 
     def _resolve(
-        self, name: str, gss_map: tuple[tuple[str, bool], ...], context: str, when: date | None
+        self,
+        name: str,
+        gss_map: tuple[tuple[str, bool], ...],
+        context: str,
+        when: date | None,
+        regions: frozenset[str] = frozenset(),
     ) -> list[tuple[str, bool]]:
-        """The council(s) a matched name means, by context cues and by date."""
+        """The council(s) a matched name means, by context cues, by the region the item
+        is about and by date."""
         if name in AMBIGUOUS:
             options = AMBIGUOUS[name]
             for gss, cues in options:
                 if any(cue in context for cue in cues):
-                    return [(gss, False)]
-            return [(options[-1][0], False)]
+                    return [(self._of_the_day(gss, when), False)]
+            in_region = [g for g, _ in options if self.councils[g].region in regions]
+            chosen = in_region[0] if len(in_region) == 1 else options[-1][0]
+            return [(self._of_the_day(chosen, when), False)]
+        if name in self.shared_towns:
+            in_region = [g for g in self.shared_towns[name] if self.councils[g].region in regions]
+            return [(in_region[0], False)] if len(in_region) == 1 else []
         live = [(g, s) for g, s in gss_map if self._valid(g, when)]
         if not live and not any(strong for _, strong in gss_map):
             # the bare name of a council abolished by then is the town, in the council of
@@ -772,6 +897,12 @@ class Linker:
         if len(live) > 1 and when is None and current:
             live = current
         return live
+
+    def _of_the_day(self, gss: str, when: date | None) -> str:
+        """The council itself, or its one heir on ``when`` ("Richmond, North Yorkshire"
+        in 2024: Richmondshire's area, now North Yorkshire Council's)."""
+        heirs = self._heirs(gss, when)
+        return heirs.pop() if len(heirs) == 1 else gss
 
     def _heirs(self, gss: str, when: date | None, depth: int = 0) -> set[str]:
         """The councils of ``when`` that took over ``gss``, following successors of
@@ -848,13 +979,24 @@ class Linker:
         spans = [
             sp for sp in self._place_spans(norm, when) if not self._inside_longer(named, *sp[:2])
         ]
+        regions = (
+            self._regions_of(
+                url, (source_council, url_gss, self._outlet_council(url)), matches, spans, when
+            )
+            if any(m[2] in AMBIGUOUS or m[2] in self.shared_towns for m in matches)
+            else frozenset()
+        )
+        listed, locators = self._lists_and_locators(body, cased, matches, spans, when)
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
         compared_until = -1  # end of the last mention introduced as a comparison
+        shared_towns: list[tuple[str, bool]] = []  # towns two councils share, read by region
         for start, end, name, gss_map in matches:
             if spans and (
                 self._inside_longer(spans, start, end) or self._cut_by_place(spans, start, end)
             ):
                 continue
+            if start in locators:
+                continue  # "Ely, Cambridgeshire": where Ely is, not the county council
             if (
                 when
                 and name.endswith(" council")
@@ -872,13 +1014,18 @@ class Linker:
             if compared:
                 compared_until = end
             context = norm[max(0, start - 80) : end + 80]
-            cued = name in AMBIGUOUS and any(
-                cue in context for _, cues in AMBIGUOUS[name] for cue in cues
+            cued = start in listed or (
+                name in AMBIGUOUS
+                and any(cue in context for _, cues in AMBIGUOUS[name] for cue in cues)
             )
-            for gss, strong in self._resolve(name, gss_map, context, when):
+            shared = name in self.shared_towns
+            for gss, strong in self._resolve(name, gss_map, context, when, regions):
                 if not strong and (
                     cricket or not self._bare_mention_ok(cased, start, end, sport, cued)
                 ):
+                    continue
+                if shared:
+                    shared_towns.append((gss, start < lede_end))  # a town: the last resort
                     continue
                 if gss in self.upper_tier and _some_council_in(cased, start, end):
                     some_council_of.add(gss)
@@ -887,11 +1034,17 @@ class Linker:
                     # "Durham parish council": the place of a local council
                     add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
                     continue
-                confidence = STRONG_CONFIDENCE if strong else WEAK_CONFIDENCE
+                confidence = (
+                    STRONG_CONFIDENCE
+                    if strong
+                    else TOWN_COUNCIL_CONFIDENCE
+                    if start in listed
+                    else WEAK_CONFIDENCE
+                )
                 add(gss, confidence, start < lede_end, "text", compared)
         for start, end, gss in spans:
             # "Brighton council", "Bath council": a town named as its council's seat
-            if _TOWN_COUNCIL.match(norm, end - 1) and self._bare_mention_ok(
+            if (_TOWN_COUNCIL.match(norm, end - 1) or start in listed) and self._bare_mention_ok(
                 cased, start, end, sport, cued=True
             ):
                 add(gss, TOWN_COUNCIL_CONFIDENCE, start < lede_end, "text")
@@ -902,8 +1055,11 @@ class Linker:
             for gss in url_words - some_council_of:  # the text says which it is not
                 if self._valid(gss, when) or when is None:
                     add(gss, URL_WORDS_CONFIDENCE, True, "url")
-        if not candidates and spans:
-            self._add_places(spans, norm, cased, lede_end, sport, add)
+        if not candidates:
+            if spans:
+                self._add_places(spans, norm, cased, lede_end, sport, add)
+            for gss, lede in shared_towns:
+                add(gss, PLACE_CONFIDENCE, lede, "place")
         national = bool(_NATIONAL_SECTION.search(urlsplit(url or "").path))
         if not candidates and not national:
             # a local paper's address names the town ("/news/halesworth-library-reopens-...")
@@ -965,6 +1121,75 @@ class Linker:
             return False
         s, e, _ = spans[i]
         return end <= e and e - s > end - start
+
+    def _lists_and_locators(
+        self,
+        body: str,
+        cased: str,
+        matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
+        spans: list[tuple[int, int, str]],
+        when: date | None,
+    ) -> tuple[set[int], set[int]]:
+        """Starts of names that are members of a list of councils ("Reading, Wokingham
+        and Bracknell councils": each a council, whatever it looks like alone), and of
+        county names that only locate the town before them ("Ely, Cambridgeshire",
+        "Richmond, North Yorkshire": not that county's council)."""
+        tokens: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]] = sorted(
+            [*matches, *((s, e, "", ((g, False),)) for s, e, g in spans)]
+        )
+        listed: set[int] = set()
+        locators: set[int] = set()
+        group: list[int] = []
+        for i, (start, end, _, _) in enumerate(
+            tokens if " councils " in cased or " Councils " in cased else ()
+        ):
+            if group and cased[tokens[i - 1][1] - 1 : start + 1].strip().lower() not in _LIST_JOIN:
+                group = []
+            group.append(start)
+            if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
+                if len(group) > 1:
+                    listed.update(group)
+                group = []
+        for (p_start, p_end, p_name, p_map), (start, end, name, gss_map) in zip(
+            tokens, tokens[1:], strict=False
+        ):
+            if p_end - 1 != start:
+                continue  # only a name right after another can locate it (rare: cheap)
+            councils = self._token_councils(name, gss_map, when)
+            p_councils = self._token_councils(p_name, p_map, when)
+            if not councils or not p_councils:
+                continue
+            if cased[end - 1 : end + 5].lower() in (" and ", " & ") or cased.startswith(
+                " & ", end - 1
+            ):
+                continue  # a list goes on: "Reading, Wokingham and Bracknell"
+            around = p_councils | {
+                self.councils[g].parent_gss or "" for g in p_councils if g in self.councils
+            }
+            if not (councils & around or any(self._county_like(g) for g in councils)):
+                continue
+            last = cased[p_start + 1 : p_end - 1].split()[-1]
+            first = cased[start + 1 : end - 1].split()[0]
+            if re.search(rf"\b{re.escape(last)}\s*,\s*{re.escape(first)}\b", body, re.I):
+                locators.add(start)
+        return listed, locators
+
+    def _token_councils(
+        self, name: str, gss_map: tuple[tuple[str, bool], ...], when: date | None
+    ) -> set[str]:
+        """The councils a bare name may mean on ``when`` (none for a council named in
+        full, which is never a locator)."""
+        if any(strong for _, strong in gss_map):
+            return set()
+        if name in AMBIGUOUS:
+            return {self._of_the_day(g, when) for g, _ in AMBIGUOUS[name]}
+        return {h for g, _ in gss_map for h in self._heirs(g, when)}
+
+    def _county_like(self, gss: str) -> bool:
+        """A county council, or a unitary council named after a county (Wiltshire,
+        Cornwall, North Yorkshire), which "Town, County" names as a place."""
+        c = self.councils[gss]
+        return c.type == "CTY" or c.short_name.endswith("shire") or c.short_name in _COUNTIES
 
     @staticmethod
     def _cut_by_place(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:

@@ -13,7 +13,13 @@ from functools import lru_cache
 
 from models.dedupe import StoryIndex, from_bytes, signatures, strip_boilerplate, to_bytes
 from models.linking import Linker
-from monitor.register import load_bodies, load_outlets, load_places, load_register
+from monitor.register import (
+    load_bodies,
+    load_outlets,
+    load_places,
+    load_regional_outlets,
+    load_register,
+)
 from monitor.store import Store
 from monitor.store.stories import outlet_of
 from monitor.store.tables import utcnow
@@ -27,7 +33,13 @@ STORY_THRESHOLD = 0.3
 
 @lru_cache(maxsize=1)
 def get_linker() -> Linker:
-    return Linker(load_register().councils, load_outlets(), load_places(), load_bodies())
+    return Linker(
+        load_register().councils,
+        load_outlets(),
+        load_places(),
+        load_bodies(),
+        load_regional_outlets(),
+    )
 
 
 def link_items(linker: Linker, spec: SourceSpec, items: list[RawItem]) -> None:

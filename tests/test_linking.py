@@ -9,9 +9,18 @@ import pytest
 
 from models.linking import STRONG_CONFIDENCE as STRONG
 from models.linking import Linker
-from monitor.register import load_bodies, load_outlets, load_places, load_register
+from monitor.register import (
+    load_bodies,
+    load_outlets,
+    load_places,
+    load_regional_outlets,
+    load_register,
+)
 
-LINKER = Linker(load_register().councils, load_outlets(), load_places(), load_bodies())
+_BBC = "https://www.bbc.co.uk/news/"
+LINKER = Linker(
+    load_register().councils, load_outlets(), load_places(), load_bodies(), load_regional_outlets()
+)
 
 
 def links(text: str, **kw: object) -> list[tuple[str, str]]:
@@ -425,3 +434,37 @@ def _probe_rows() -> list[tuple[str, str, str]]:
 def test_linking_probes(text: str, when: str, gss: str) -> None:
     day = date.fromisoformat(when) if when else None
     assert primaries(text, when=day) == set(gss.split()), text
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "gss"),
+    [
+        # Bangor: Ards and North Down or Gwynedd, by the BBC's section
+        (
+            BANGOR := "Traders in Bangor say the high street is dying.",
+            _BBC + "uk-northern-ireland-1",
+            "N09000011",
+        ),
+        (BANGOR, _BBC + "uk-wales-1", "W06000002"),
+        (BANGOR, "https://www.bbc.co.uk/news/articles/c1", None),  # no section: no council
+        (BANGOR, "https://www.belfasttelegraph.co.uk/news/1", "N09000011"),  # a regional paper
+        # Gillingham: Medway or Dorset
+        (
+            GILL := "Flooding in Gillingham closed the station.",
+            "https://www.kentonline.co.uk/news/1",
+            "E06000035",
+        ),
+        (GILL, "https://www.itv.com/news/westcountry/2024-01-01/flood", "E06000059"),
+        # Newport: the Welsh city unless the island's or Shropshire's press says otherwise
+        (NEWPORT := "Newport market is to close, traders were told.", None, "W06000022"),
+        (NEWPORT, "https://www.isleofwightcountypress.co.uk/news/1/", "E06000046"),
+        ("Newport market on the Isle of Wight is to close.", None, "E06000046"),
+        # Sutton: the London borough, or Sutton-in-Ashfield in the Mansfield and Ashfield paper
+        (SUTTON := "Sutton town centre gets a new library.", None, "E09000029"),
+        (SUTTON, "https://www.chad.co.uk/news/1", "E07000170"),
+    ],
+)
+def test_a_name_two_councils_share_is_read_by_the_region_of_the_item(
+    text: str, url: str | None, gss: str | None
+) -> None:
+    assert primaries(text, url=url) == ({gss} if gss else set())

@@ -16,7 +16,14 @@ from rapidfuzz import fuzz, process
 
 from monitor.types import Council
 
-__all__ = ["Register", "load_bodies", "load_outlets", "load_places", "load_register"]
+__all__ = [
+    "Register",
+    "load_bodies",
+    "load_outlets",
+    "load_places",
+    "load_regional_outlets",
+    "load_register",
+]
 
 REGISTER_FILE = Path(__file__).with_name("councils.json")
 #: local news outlets whose patch is one council (hand-kept: domain, GSS, council, note)
@@ -27,6 +34,9 @@ PLACES_FILE = Path(__file__).with_name("places.csv")
 #: companies and bodies that stand for one council (hand-kept: GSS, council, names
 #: separated by ";", note): "Robin Hood Energy" is Nottingham's, "Thameswey" Woking's
 BODIES_FILE = Path(__file__).with_name("bodies.csv")
+# outlets that cover a region rather than one council: they tell "Bangor" in Belfast from
+# Bangor in Gwynedd, never a council by themselves
+REGIONAL_OUTLETS_FILE = Path(__file__).with_name("regional_outlets.csv")
 _GSS_RE = re.compile(r"^[ENSWK]\d{8}$|^95[A-Z]$", re.IGNORECASE)
 
 
@@ -122,6 +132,16 @@ def load_outlets(path: Path = OUTLETS_FILE) -> dict[str, str]:
     """Domain (without ``www.``) -> the GSS code of the one council a local outlet covers."""
     with path.open(encoding="utf-8", newline="") as fh:
         return {row["domain"].lower(): row["gss"] for row in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=1)
+def load_regional_outlets(path: Path = REGIONAL_OUTLETS_FILE) -> dict[str, tuple[str, ...]]:
+    """Domain (without ``www.``) -> the register regions a regional outlet covers."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {
+            row["domain"].lower(): tuple(r.strip() for r in row["regions"].split(";"))
+            for row in csv.DictReader(fh)
+        }
 
 
 @lru_cache(maxsize=1)
