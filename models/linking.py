@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -986,7 +986,7 @@ class Linker:
             if any(m[2] in AMBIGUOUS or m[2] in self.shared_towns for m in matches)
             else frozenset()
         )
-        listed, locators = self._lists_and_locators(body, cased, matches, spans, when)
+        listed, peers, locators = self._lists_and_locators(body, cased, matches, spans, when)
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
         compared_until = -1  # end of the last mention introduced as a comparison
         shared_towns: list[tuple[str, bool]] = []  # towns two councils share, read by region
@@ -1055,9 +1055,11 @@ class Linker:
             for gss in url_words - some_council_of:  # the text says which it is not
                 if self._valid(gss, when) or when is None:
                     add(gss, URL_WORDS_CONFIDENCE, True, "url")
-        if not candidates:
+        if not any(c.best > WEAK_CONFIDENCE for c in candidates.values()):
+            # towns count beside bare names ("flooding in Hull and York"), not beside a
+            # council named as one, whose story it is
             if spans:
-                self._add_places(spans, norm, cased, lede_end, sport, add)
+                self._add_places(spans, norm, cased, lede_end, sport, add, peers)
             for gss, lede in shared_towns:
                 add(gss, PLACE_CONFIDENCE, lede, "place")
         national = bool(_NATIONAL_SECTION.search(urlsplit(url or "").path))
@@ -1129,27 +1131,34 @@ class Linker:
         matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
         spans: list[tuple[int, int, str]],
         when: date | None,
-    ) -> tuple[set[int], set[int]]:
+    ) -> tuple[set[int], set[int], set[int]]:
         """Starts of names that are members of a list of councils ("Reading, Wokingham
-        and Bracknell councils": each a council, whatever it looks like alone), and of
+        and Bracknell councils": each a council, whatever it looks like alone), of towns
+        listed with councils' bare names ("Hull, York and Leeds"), and of
         county names that only locate the town before them ("Ely, Cambridgeshire",
         "Richmond, North Yorkshire": not that county's council)."""
         tokens: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]] = sorted(
             [*matches, *((s, e, "", ((g, False),)) for s, e, g in spans)]
         )
         listed: set[int] = set()
+        peers: set[int] = set()
         locators: set[int] = set()
-        group: list[int] = []
-        for i, (start, end, _, _) in enumerate(
-            tokens if " councils " in cased or " Councils " in cased else ()
-        ):
+        group: list[tuple[int, bool]] = []  # (start, a council's name?)
+
+        def close() -> None:
+            if len(group) > 1 and any(named for _, named in group):
+                peers.update(start for start, named in group if not named)
+
+        for i, (start, end, name, _) in enumerate(tokens):
             if group and cased[tokens[i - 1][1] - 1 : start + 1].strip().lower() not in _LIST_JOIN:
+                close()
                 group = []
-            group.append(start)
+            group.append((start, bool(name)))
             if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
                 if len(group) > 1:
-                    listed.update(group)
+                    listed.update(start for start, _ in group)
                 group = []
+        close()
         for (p_start, p_end, p_name, p_map), (start, end, name, gss_map) in zip(
             tokens, tokens[1:], strict=False
         ):
@@ -1172,7 +1181,7 @@ class Linker:
             first = cased[start + 1 : end - 1].split()[0]
             if re.search(rf"\b{re.escape(last)}\s*,\s*{re.escape(first)}\b", body, re.I):
                 locators.add(start)
-        return listed, locators
+        return listed, peers, locators
 
     def _token_councils(
         self, name: str, gss_map: tuple[tuple[str, bool], ...], when: date | None
@@ -1210,9 +1219,11 @@ class Linker:
         lede_end: int,
         sport: bool,
         add: Callable[[str, float, bool, str], None],
+        peers: Set[int] = frozenset(),
     ) -> None:
         """Towns named in the text vote for their council, each passing the same checks
-        as a bare council name: capitalised, not a person, not a club, not abroad."""
+        as a bare council name: capitalised, not a person, not a club, not abroad. A town
+        listed with councils' bare names ("Hull, York and Leeds") counts as one of them."""
         county = "county council" in norm
         for start, end, gss in spans:
             if not self._bare_mention_ok(cased, start, end, sport):
@@ -1220,7 +1231,10 @@ class Linker:
             parent = self.councils[gss].parent_gss
             if county and parent in self.councils:
                 gss = parent  # "the county council" of a two-tier town
-            add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
+            if start in peers:
+                add(gss, WEAK_CONFIDENCE, start < lede_end, "text")
+            else:
+                add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
 
     def _url_words(self, url: str, when: date | None) -> tuple[set[str], set[str]]:
         """Councils whose full short name appears as words of the URL's host or path
