@@ -904,6 +904,10 @@ class Linker:
         heirs = self._heirs(gss, when)
         return heirs.pop() if len(heirs) == 1 else gss
 
+    def heirs(self, gss: str, when: date | None) -> set[str]:
+        """The councils that had taken over ``gss`` (or ``gss`` itself) on ``when``."""
+        return self._heirs(gss, when) if gss in self.councils else set()
+
     def _heirs(self, gss: str, when: date | None, depth: int = 0) -> set[str]:
         """The councils of ``when`` that took over ``gss``, following successors of
         successors (a renamed council abolished in its turn)."""

@@ -54,6 +54,16 @@ def link_items(linker: Linker, spec: SourceSpec, items: list[RawItem]) -> None:
             source_council=item.council or spec.council,
         )
         item.links = [(lk.gss, lk.role, lk.confidence, lk.method) for lk in links]
+        # a council abolished by the item's date is linked as itself; its one heir of the
+        # day is linked too, so that those watching the council of today see the item
+        # ("the former Kettering council's accounts" in 2024 concern North Northamptonshire)
+        linked = {lk.gss for lk in links}
+        for lk in links:
+            heirs = linker.heirs(lk.gss, when) if lk.former and when else set()
+            if len(heirs) == 1 and not heirs <= linked:
+                heir = heirs.pop()
+                linked.add(heir)
+                item.links.append((heir, lk.role, lk.confidence, "successor"))
 
 
 def link_batch(items: list[RawItem], council: str | None) -> list[RawItem]:

@@ -468,3 +468,28 @@ def test_a_name_two_councils_share_is_read_by_the_region_of_the_item(
     text: str, url: str | None, gss: str | None
 ) -> None:
     assert primaries(text, url=url) == ({gss} if gss else set())
+
+
+def test_the_pipeline_links_an_abolished_councils_heir_of_the_items_day() -> None:
+    from datetime import datetime
+
+    from monitor.enrich import link_items
+    from monitor.types import RawItem, SourceSpec
+
+    def stored(text: str, day: datetime) -> list[tuple[str, str, str]]:
+        item = RawItem(guid="1", url="https://paper.example/1", title="", text=text, published=day)
+        link_items(LINKER, SourceSpec(id="s", kind="feed", url="https://paper.example/"), [item])
+        return [(gss, role, method) for gss, role, _, method in item.links]
+
+    text = "Kettering Borough Council's last accounts are still not signed off, auditors said."
+    # in 2024 the former council stays linked as itself, and North Northamptonshire, which
+    # took it over, is linked beside it
+    assert stored(text, datetime(2024, 5, 1)) == [
+        ("E07000153", "primary", "text"),
+        ("E06000061", "primary", "successor"),
+    ]
+    # before its abolition it is the council of the day: no heir
+    assert stored(text, datetime(2020, 5, 1)) == [("E07000153", "primary", "text")]
+    # a council split between two (Northamptonshire County Council) has no one heir
+    split = "Northamptonshire County Council's old debts are still being paid off."
+    assert [gss for gss, _, _ in stored(split, datetime(2024, 5, 1))] == ["E10000021"]
