@@ -434,6 +434,8 @@ _COMPARED_BEFORE = re.compile(
     re.I,
 )
 _LIST_JOIN = frozenset(("", "and", "or", "&"))
+# "County Hall in Matlock", "Shire Hall in Warwick": a county council's seat
+_COUNTY_HALL = re.compile(r" (county|shire) hall (in|at) $")
 # unitary councils named after a whole county whose name does not end in "-shire"
 _COUNTIES = frozenset(
     """Cornwall Durham Northumberland Somerset Dorset Rutland Cumberland Fife Angus Moray
@@ -1038,6 +1040,13 @@ class Linker:
                     # "Durham parish council": the place of a local council
                     add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
                     continue
+                parent = self.councils[gss].parent_gss
+                if (
+                    not strong
+                    and parent in self.councils
+                    and _COUNTY_HALL.search(norm, max(0, start - 20), start + 1)
+                ):
+                    gss = parent  # "outside County Hall in Maidstone": Kent County Council
                 confidence = (
                     STRONG_CONFIDENCE
                     if strong
@@ -1233,8 +1242,10 @@ class Linker:
             if not self._bare_mention_ok(cased, start, end, sport):
                 continue
             parent = self.councils[gss].parent_gss
-            if county and parent in self.councils:
-                gss = parent  # "the county council" of a two-tier town
+            if parent in self.councils and (
+                county or _COUNTY_HALL.search(norm, max(0, start - 20), start + 1)
+            ):
+                gss = parent  # "the county council" of a two-tier town, or its County Hall
             if start in peers:
                 add(gss, WEAK_CONFIDENCE, start < lede_end, "text")
             else:
