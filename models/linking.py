@@ -337,6 +337,29 @@ _BROADCAST_REGIONS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
 _BROADCAST_REGIONS["bbc.com"] = _BROADCAST_REGIONS["bbc.co.uk"]
 
 
+def _list_continuations(
+    cased: str, matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]
+) -> set[int]:
+    """Starts of names that continue a list with "and" or "or" somewhere in it ("after
+    Birmingham, Croydon and Woking"); a name after a comma alone may begin a new clause
+    ("Unlike Birmingham, Solihull has...")."""
+    out: set[int] = set()
+    group: list[int] = []
+    joined = False
+    for (_, p_end, _, _), (start, _, _, _) in zip(matches, matches[1:], strict=False):
+        gap = cased[p_end - 1 : start + 1].strip().lower()
+        if gap in _LIST_JOIN and not (joined and not gap):  # "A, B and C, D": D is new
+            group.append(start)
+            joined = joined or bool(gap)
+            continue
+        if joined:
+            out.update(group)
+        group, joined = [], False
+    if joined:
+        out.update(group)
+    return out
+
+
 def _sporty(norm: str, words: set[str]) -> bool:
     """Is this (padded, normalised) text, whose words are ``words``, about sport?"""
     return not SPORT_WORDS.isdisjoint(words) or any(p in norm for p in SPORT_PHRASES)
@@ -429,8 +452,11 @@ _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
 # words that introduce a council as a comparison, not the subject: "following Birmingham",
 # "like Croydon before it", "the first since Hackney", "formerly of Hackney Council"
 _COMPARED_BEFORE = re.compile(
-    r"\b(following|after|like|unlike|joining|joins|than|since|formerly|previously)\s+"
-    r"((of|at|in)\s+)?(the\s+)?$",
+    r"(\b(following|after|like|unlike|joining|joins|than|since|formerly|previously|echoing"
+    r"|mirroring)\s+((of|at|in)\s+)?"
+    r"|\b(joined|moved|came|arrived|recruited|poached)\s+from\s+"  # a career before
+    r"|\bsimilar\s+(\w+\s+){0,2}(in|at|by)\s+"  # "following similar cuts in Cardiff"
+    r")(the\s+)?$",
     re.I,
 )
 _LIST_JOIN = frozenset(("", "and", "or", "&"))
@@ -995,6 +1021,7 @@ class Linker:
         listed, peers, locators = self._lists_and_locators(body, cased, matches, spans, when)
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
         compared_until = -1  # end of the last mention introduced as a comparison
+        listed_on = _list_continuations(cased, matches)
         shared_towns: list[tuple[str, bool]] = []  # towns two councils share, read by region
         for start, end, name, gss_map in matches:
             if spans and (
@@ -1016,6 +1043,7 @@ class Linker:
                 compared_until >= 0
                 and start - compared_until < 8
                 and cased[compared_until - 1 : start + 1].strip() in _LIST_JOIN
+                and start in listed_on
             )
             if compared:
                 compared_until = end
