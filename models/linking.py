@@ -205,7 +205,10 @@ PERSONISH = {
     "hadfield",
     "charlesworth",
     "whalley",
+    "craven",  # Craven Cottage, Craven Arms
 }
+# Councils named after a river, which "the" before the name means
+RIVERS = frozenset("rother wyre eden test cherwell torridge".split())
 # ... of which these are also first names ("Angus Robertson", "Irvine Welsh", "Dudley
 # Moore"): followed by a capitalised word they stay a person even in a title-case headline
 FIRST_NAME_PLACES = frozenset(
@@ -819,8 +822,8 @@ class Linker:
             return False
         if prev == "of" and _TITLE_OF.search(cased[max(0, start - 20) : start + 1]):
             return False
-        if prev == "river":
-            return False  # the River Devon, the River Eden, the River Wyre
+        if prev == "river" or (prev == "the" and word.lower() in RIVERS):
+            return False  # the River Devon, the River Eden, "flooding along the Rother"
         if prev == "for" and len(before) > 1 and before[-2].lower() in _HOLDER_FOR:
             return False
         if prev in ("hmp", "hmyoi"):
