@@ -282,6 +282,9 @@ SPORT_WORDS = frozenset(
     midfielder goalkeeper transfer try tries scored relegation relegated premiership playoff
     playoffs""".split()
 )
+_NO_COUNCIL_WORDS = frozenset(
+    "council councils councillor councillors cllr authority mayor cabinet".split()
+)
 # Words of a cricket report, where the counties' bare names are their teams
 CRICKET_WORDS = frozenset("wicket wickets innings batting bowled bowler".split())
 SPORT_PHRASES = (" kick off ", " cup tie ", " play off ")
@@ -1010,6 +1013,9 @@ class Linker:
                 for _, end, _, _ in matches
             )
         )
+        # a sports report that never speaks of a council: its places are its teams'
+        # ("Leeds beat Everton in the league")
+        sport_only = sport and _NO_COUNCIL_WORDS.isdisjoint(words)
         named = [(s, e, "") for s, e, _, _ in matches]
         spans = [
             sp for sp in self._place_spans(norm, when) if not self._inside_longer(named, *sp[:2])
@@ -1058,7 +1064,9 @@ class Linker:
             shared = name in self.shared_towns
             for gss, strong in self._resolve(name, gss_map, context, when, regions):
                 if not strong and (
-                    cricket or not self._bare_mention_ok(cased, start, end, sport, cued)
+                    cricket
+                    or sport_only
+                    or not self._bare_mention_ok(cased, start, end, sport, cued)
                 ):
                     continue
                 if shared:
@@ -1102,7 +1110,7 @@ class Linker:
         if not any(c.best > WEAK_CONFIDENCE for c in candidates.values()):
             # towns count beside bare names ("flooding in Hull and York"), not beside a
             # council named as one, whose story it is
-            if spans:
+            if spans and not sport_only:
                 self._add_places(spans, norm, cased, lede_end, sport, add, peers)
             for gss, lede in shared_towns:
                 add(gss, PLACE_CONFIDENCE, lede, "place")
