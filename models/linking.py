@@ -1062,6 +1062,10 @@ class Linker:
                 and any(cue in context for _, cues in AMBIGUOUS[name] for cue in cues)
             )
             shared = name in self.shared_towns
+            if name.startswith("city of ") and self._names_another_body(
+                cased[end - 1 : end + 100].split()
+            ):
+                continue  # "City of London Police", "City of Bristol College"
             for gss, strong in self._resolve(name, gss_map, context, when, regions):
                 if not strong and (
                     cricket
