@@ -1297,13 +1297,12 @@ class Linker:
     def _url_words(self, url: str, when: date | None) -> tuple[set[str], set[str]]:
         """Councils whose full short name appears as words of the URL's host or path
         (the longest name wins: "north-norfolk" is North Norfolk, not also Norfolk), and
-        the councils of the towns its path names."""
+        the councils of the towns its path names. The BBC's addresses name a region's
+        section ("/news/uk-england-kent-67890"), never a council."""
         parts = urlsplit(url)
-        words = (
-            " "
-            + " ".join(re.split(r"[^a-z0-9]+", f"{parts.hostname or ''} {parts.path}".lower()))
-            + " "
-        )
+        host = (parts.hostname or "").lower()
+        path = "" if host.endswith((".bbc.co.uk", ".bbc.com")) else parts.path
+        words = " " + " ".join(re.split(r"[^a-z0-9]+", f"{host} {path}".lower())) + " "
         found: set[str] = set()
         spans = self._place_spans(words, when)
         matches = self._matches(words)

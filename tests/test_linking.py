@@ -493,3 +493,15 @@ def test_the_pipeline_links_an_abolished_councils_heir_of_the_items_day() -> Non
     # a council split between two (Northamptonshire County Council) has no one heir
     split = "Northamptonshire County Council's old debts are still being paid off."
     assert [gss for gss, _, _ in stored(split, datetime(2024, 5, 1))] == ["E10000021"]
+
+
+def test_a_bbc_regional_section_is_no_council() -> None:
+    # BBC Kent covers Kent and Medway, BBC Nottingham the whole county: the section
+    # names neither council
+    for section in ("uk-england-kent-12345678", "uk-england-nottingham-12345678"):
+        url = _BBC + section
+        assert links("Flooding has closed several roads overnight.", url=url) == []
+    # a town in the text still links
+    assert primaries("Flooding closed roads in Ashford.", url=_BBC + "uk-england-kent-1") == {
+        "E07000105"
+    }
