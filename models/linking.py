@@ -69,6 +69,7 @@ from monitor.types import Council
 __all__ = ["Link", "Linker", "normalise_name"]
 
 _NON_WORD = re.compile(r"[^A-Za-z0-9&]+")
+_NON_WORD_NOT_COMMA = re.compile(r"[^A-Za-z0-9&,]+")
 COUNCIL_WORDS = (
     "council",
     "cc",
@@ -521,6 +522,17 @@ def _prepare(text: str) -> str:
     text = _POSSESSIVE.sub("", text)
     text = _APOSTROPHE.sub("", text).replace("&", " & ")
     return _NON_WORD.sub(" ", text)
+
+
+# two words either side of a comma, in text prepared like the automaton's but for commas
+_COMMA_PAIR = re.compile(r"([A-Za-z0-9&]+) ?, ?(?=([A-Za-z0-9&]+))")
+
+
+def _prepare_commas(text: str) -> str:
+    """``_prepare``, keeping commas: "Ely, Cambridgeshire" -> "Ely , Cambridgeshire"."""
+    text = _POSSESSIVE.sub("", text)
+    text = _APOSTROPHE.sub("", text).replace("&", " & ")
+    return _NON_WORD_NOT_COMMA.sub(" ", text.replace(",", " , "))
 
 
 def normalise_name(name: str) -> str:
@@ -1199,22 +1211,7 @@ class Linker:
         listed: set[int] = set()
         peers: set[int] = set()
         locators: set[int] = set()
-        group: list[tuple[int, bool]] = []  # (start, a council's name?)
-
-        def close() -> None:
-            if len(group) > 1 and any(named for _, named in group):
-                peers.update(start for start, named in group if not named)
-
-        for i, (start, end, name, _) in enumerate(tokens):
-            if group and cased[tokens[i - 1][1] - 1 : start + 1].strip().lower() not in _LIST_JOIN:
-                close()
-                group = []
-            group.append((start, bool(name)))
-            if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
-                if len(group) > 1:
-                    listed.update(start for start, _ in group)
-                group = []
-        close()
+        comma_pairs: set[tuple[str, str]] | None = None  # words either side of a comma
         for (p_start, p_end, p_name, p_map), (start, end, name, gss_map) in zip(
             tokens, tokens[1:], strict=False
         ):
@@ -1233,10 +1230,30 @@ class Linker:
             }
             if not (councils & around or any(self._county_like(g) for g in councils)):
                 continue
-            last = cased[p_start + 1 : p_end - 1].split()[-1]
-            first = cased[start + 1 : end - 1].split()[0]
-            if re.search(rf"\b{re.escape(last)}\s*,\s*{re.escape(first)}\b", body, re.I):
+            if comma_pairs is None:  # one pass over the text, only when needed
+                comma_pairs = {
+                    (a.lower(), b.lower()) for a, b in _COMMA_PAIR.findall(_prepare_commas(body))
+                }
+            last = cased[p_start + 1 : p_end - 1].split()[-1].lower()
+            first = cased[start + 1 : end - 1].split()[0].lower()
+            if (last, first) in comma_pairs:
                 locators.add(start)
+        group: list[tuple[int, bool]] = []  # (start, a council's name?)
+
+        def close() -> None:
+            if len(group) > 1 and any(named for _, named in group):
+                peers.update(start for start, named in group if not named)
+
+        for i, (start, end, name, _) in enumerate(tokens):
+            if group and cased[tokens[i - 1][1] - 1 : start + 1].strip().lower() not in _LIST_JOIN:
+                close()
+                group = []
+            group.append((start, bool(name) and start not in locators))
+            if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
+                if len(group) > 1:
+                    listed.update(start for start, _ in group)
+                group = []
+        close()
         return listed, peers, locators
 
     def _token_councils(
