@@ -283,7 +283,7 @@ SPORT_WORDS = frozenset(
     midfielder goalkeeper transfer try tries scored relegation relegated premiership playoff
     playoffs""".split()
 )
-_NO_COUNCIL_WORDS = frozenset(
+_COUNCIL_TALK = frozenset(
     "council councils councillor councillors cllr authority mayor cabinet".split()
 )
 # Words of a cricket report, where the counties' bare names are their teams
@@ -515,13 +515,13 @@ _POSSESSIVE = re.compile(r"['’]s\b")
 _APOSTROPHE = re.compile(r"['’]")
 
 
-def _prepare(text: str) -> str:
+def _prepare(text: str, non_word: re.Pattern[str] = _NON_WORD) -> str:
     """The cased text the automaton reads: possessives dropped ("Bradford's" and "King's
     Lynn" become "Bradford" and "King Lynn" on both sides), '&' a word of its own,
     punctuation and hyphens as spaces; positions stay aligned with its lower-case copy."""
     text = _POSSESSIVE.sub("", text)
     text = _APOSTROPHE.sub("", text).replace("&", " & ")
-    return _NON_WORD.sub(" ", text)
+    return non_word.sub(" ", text)
 
 
 # two words either side of a comma, in text prepared like the automaton's but for commas
@@ -530,9 +530,7 @@ _COMMA_PAIR = re.compile(r"([A-Za-z0-9&]+) ?, ?(?=([A-Za-z0-9&]+))")
 
 def _prepare_commas(text: str) -> str:
     """``_prepare``, keeping commas: "Ely, Cambridgeshire" -> "Ely , Cambridgeshire"."""
-    text = _POSSESSIVE.sub("", text)
-    text = _APOSTROPHE.sub("", text).replace("&", " & ")
-    return _NON_WORD_NOT_COMMA.sub(" ", text.replace(",", " , "))
+    return _prepare(text.replace(",", " , "), _NON_WORD_NOT_COMMA)
 
 
 def normalise_name(name: str) -> str:
@@ -1027,7 +1025,7 @@ class Linker:
         )
         # a sports report that never speaks of a council: its places are its teams'
         # ("Leeds beat Everton in the league")
-        sport_only = sport and _NO_COUNCIL_WORDS.isdisjoint(words)
+        sport_only = sport and _COUNCIL_TALK.isdisjoint(words)
         named = [(s, e, "") for s, e, _, _ in matches]
         spans = [
             sp for sp in self._place_spans(norm, when) if not self._inside_longer(named, *sp[:2])
