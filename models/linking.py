@@ -60,6 +60,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import ahocorasick
@@ -533,6 +534,19 @@ def _prepare_commas(text: str) -> str:
     return _prepare(text.replace(",", " , "), _NON_WORD_NOT_COMMA)
 
 
+@lru_cache(maxsize=4096)
+def _host_path(url: str | None) -> tuple[str, str]:
+    """An address's lower-case host and its path, parsed once for the several checks of
+    one item ("", "" when there is none or it cannot be parsed)."""
+    if not url:
+        return "", ""
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname or "").lower(), parts.path
+    except ValueError:  # "http://[bad" and the like
+        return "", ""
+
+
 def normalise_name(name: str) -> str:
     return " ".join(_prepare(name).lower().split())
 
@@ -685,12 +699,12 @@ class Linker:
         councils its site, outlet or source belong to, of a regional outlet or a regional
         section of the BBC or ITV, and of the councils and towns its text names."""
         regions = {self.councils[g].region for g in known if g in self.councils}
-        parts = urlsplit(url) if url else None
-        host = (parts.hostname or "").lower().removeprefix("www.") if parts else ""
+        host, path = _host_path(url)
+        host = host.removeprefix("www.")
         while host.count(".") >= 1:
             regions.update(self.regional.get(host, ()))
             for pattern, region in _BROADCAST_REGIONS.get(host, ()):
-                if parts and pattern.match(parts.path.lower()):
+                if pattern.match(path.lower()):
                     regions.add(region)
             host = host.split(".", 1)[1]
         for _, _, name, gss_map in matches:
@@ -734,7 +748,7 @@ class Linker:
         that is a town's name or begins with one ("pittenweemharbourtrust", a parish
         council's "kelvedon-pc"). The longest name wins; none when two labels
         name different councils."""
-        host = (urlsplit(url).hostname or "").lower() if url else ""
+        host = _host_path(url)[0]
         found: set[str] = set()
         for label in host.split("."):
             if label in _HOST_GENERIC:
@@ -786,7 +800,7 @@ class Linker:
     def _by_host(url: str | None, table: dict[str, str], min_dots: int) -> str | None:
         """The council of the URL's host or of its nearest parent domain in ``table``
         (``democracy.leeds.gov.uk`` -> ``leeds.gov.uk``), never above ``min_dots`` dots."""
-        host = (urlsplit(url).hostname or "").lower() if url else ""
+        host = _host_path(url)[0]
         host = host.removeprefix("www.")
         while host.count(".") >= min_dots:
             if host in table:
@@ -1128,7 +1142,7 @@ class Linker:
                 self._add_places(spans, norm, cased, lede_end, sport, add, peers)
             for gss, lede in shared_towns:
                 add(gss, PLACE_CONFIDENCE, lede, "place")
-        national = bool(_NATIONAL_SECTION.search(urlsplit(url or "").path))
+        national = bool(_NATIONAL_SECTION.search(_host_path(url)[1]))
         if not candidates and not national:
             # a local paper's address names the town ("/news/halesworth-library-reopens-...")
             for gss in url_places:
@@ -1151,7 +1165,7 @@ class Linker:
     def _local_council_item(url: str | None, norm: str) -> bool:
         """Is the item a town or parish council's own business: published on its site or
         saying "the town council", and never speaking of a leader or a cabinet?"""
-        host = (urlsplit(url).hostname or "").lower() if url else ""
+        host = _host_path(url)[0]
         local = any(
             _LOCAL_COUNCIL_HOST.search(label.replace("-", "")) for label in host.split(".")[:-1]
         ) or any(w in norm for w in _LOCAL_COUNCIL_WORDS)
@@ -1314,9 +1328,8 @@ class Linker:
         (the longest name wins: "north-norfolk" is North Norfolk, not also Norfolk), and
         the councils of the towns its path names. The BBC's addresses name a region's
         section ("/news/uk-england-kent-67890"), never a council."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        path = "" if host.endswith((".bbc.co.uk", ".bbc.com")) else parts.path
+        host, path = _host_path(url)
+        path = "" if host.endswith((".bbc.co.uk", ".bbc.com")) else path
         words = " " + " ".join(re.split(r"[^a-z0-9]+", f"{host} {path}".lower())) + " "
         found: set[str] = set()
         spans = self._place_spans(words, when)
@@ -1340,7 +1353,7 @@ class Linker:
             ]
             if len(named) == 1:
                 found.add(named[0])
-        path_from = len(" ".join(re.split(r"[^a-z0-9]+", (parts.hostname or "").lower()))) + 1
+        path_from = len(" ".join(re.split(r"[^a-z0-9]+", host))) + 1
         return found, {gss for start, _, gss in spans if start >= path_from}
 
     @staticmethod

@@ -505,3 +505,9 @@ def test_a_bbc_regional_section_is_no_council() -> None:
     assert primaries("Flooding closed roads in Ashford.", url=_BBC + "uk-england-kent-1") == {
         "E07000105"
     }
+
+
+def test_an_address_that_cannot_be_parsed_is_no_evidence_and_no_error() -> None:
+    # urlsplit raises on these; a feed can carry anything in <link>
+    for url in ("http://[not-an-ip/news/1", "https://[::1/x"):
+        assert primaries("Woking Borough Council has set its budget.", url=url) == {"E07000217"}
