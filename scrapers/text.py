@@ -150,14 +150,17 @@ def canonical_url(url: str, base: str | None = None) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    if base and not urlsplit(url).scheme:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
+    try:
+        if base and not urlsplit(url).scheme:
+            url = urljoin(base, url)
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""  # "http://[bad", "http://host:abc/": no address to keep
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if scheme not in ("http", "https") or not host:
         return ""  # javascript:, data:, mailto: and relative junk are never item links
-    port = parts.port
     netloc = (
         host
         if port is None or (scheme, port) in (("http", 80), ("https", 443))

@@ -151,10 +151,28 @@ def test_feed_autodiscovery_on_a_real_council_home_page() -> None:
         ("http://example.org:8080/x", "http://example.org:8080/x"),
         ("javascript:alert(1)", ""),
         ("", ""),
+        # urlsplit raises on these: no address, never an error
+        ("http://[not-an-ip/news/1", ""),
+        ("http://example.org:abc/x", ""),
+        ("http://example.org:99999/x", ""),
     ],
 )
 def test_canonical_url(raw: str, expected: str) -> None:
     assert canonical_url(raw) == expected
+
+
+def test_an_unparsable_link_loses_neither_its_item_nor_the_others() -> None:
+    feed = (
+        b'<rss version="2.0"><channel><title>t</title>'
+        b"<item><guid>a</guid><title>Budget set</title><link>http://paper.example:99999/1</link></item>"
+        b"<item><guid>b</guid><title>Leader quits</title>"
+        b"<link>https://paper.example/2</link></item></channel></rss>"
+    )
+    parsed = parse_feed(feed, "https://paper.example/feed")
+    assert [(i.title, i.url) for i in parsed.items] == [
+        ("Budget set", ""),
+        ("Leader quits", "https://paper.example/2"),
+    ]
 
 
 def test_relative_links_resolve_against_the_feed() -> None:
