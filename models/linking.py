@@ -461,7 +461,7 @@ _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
 # "like Croydon before it", "the first since Hackney", "formerly of Hackney Council"
 _COMPARED_BEFORE = re.compile(
     r"(\b(following|after|like|unlike|joining|joins|than|since|formerly|previously|echoing"
-    r"|mirroring)\s+((of|at|in)\s+)?"
+    r"|mirroring|former|defunct|abolished)\s+((of|at|in)\s+)?"
     r"|\b(joined|moved|came|arrived|recruited|poached)\s+from\s+"  # a career before
     r"|\bsimilar\s+(\w+\s+){0,2}(in|at|by)\s+"  # "following similar cuts in Cardiff"
     r")(the\s+)?$",
@@ -1385,6 +1385,13 @@ class Linker:
         eligible = [c for c in candidates.values() if not c.compared_only]
         compared_away = bool(eligible) and len(eligible) < len(candidates)
         top = max(score(c) for c in (eligible or candidates.values()))
+        # a council named in the headline or first sentence is what the item is about;
+        # councils only named further down are then mentioned ("...will remain under the
+        # oversight of Essex County Council's chief executive")
+        in_lede = [c for c in eligible if c.in_lede and c.best >= WEAK_CONFIDENCE]
+        lede_named = bool(in_lede)
+        if lede_named:
+            top = max(score(c) for c in in_lede)
         links = []
         for cand in sorted(candidates.values(), key=score, reverse=True):
             c = self.councils[cand.gss]
@@ -1402,7 +1409,7 @@ class Linker:
                     or "url" in cand.methods
                     or "outlet" in cand.methods
                     or (cand.in_lede and s >= top - 0.2 and cand.best >= WEAK_CONFIDENCE)
-                    or s >= top - 0.05
+                    or (s >= top - 0.05 and (cand.in_lede or not lede_named))
                 )
             )
             former = c.end_date is not None and (when is None or when >= c.end_date)
