@@ -1388,7 +1388,15 @@ class Linker:
         # a council named in the headline or first sentence is what the item is about;
         # councils only named further down are then mentioned ("...will remain under the
         # oversight of Essex County Council's chief executive")
-        in_lede = [c for c in eligible if c.in_lede and c.best >= WEAK_CONFIDENCE]
+        in_lede = [
+            c
+            for c in eligible
+            if c.in_lede
+            and c.best >= WEAK_CONFIDENCE
+            # "Kent residents face higher bills as Maidstone Borough Council...": a county's
+            # bare name there is where, not who
+            and (c.best > WEAK_CONFIDENCE or not self._county_like(c.gss))
+        ]
         lede_named = bool(in_lede)
         if lede_named:
             top = max(score(c) for c in in_lede)
