@@ -355,7 +355,7 @@ def _list_continuations(
     group: list[int] = []
     joined = False
     for (_, p_end, _, _), (start, _, _, _) in zip(matches, matches[1:], strict=False):
-        gap = cased[p_end - 1 : start + 1].strip().lower()
+        gap = "..." if start - p_end > 3 else cased[p_end - 1 : start + 1].strip().lower()
         if gap in _LIST_JOIN and not (joined and not gap):  # "A, B and C, D": D is new
             group.append(start)
             joined = joined or bool(gap)
@@ -1052,6 +1052,7 @@ class Linker:
             else frozenset()
         )
         listed, peers, locators = self._lists_and_locators(body, cased, matches, spans, when)
+        county_hall = " hall " in norm
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
         compared_until = -1  # end of the last mention introduced as a comparison
         listed_on = _list_continuations(cased, matches)
@@ -1110,6 +1111,7 @@ class Linker:
                 parent = self.councils[gss].parent_gss
                 if (
                     not strong
+                    and county_hall
                     and parent in self.councils
                     and _COUNTY_HALL.search(norm, max(0, start - 20), start + 1)
                 ):
@@ -1217,12 +1219,14 @@ class Linker:
         listed with councils' bare names ("Hull, York and Leeds"), and of
         county names that only locate the town before them ("Ely, Cambridgeshire",
         "Richmond, North Yorkshire": not that county's council)."""
-        tokens: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]] = sorted(
-            [*matches, *((s, e, "", ((g, False),)) for s, e, g in spans)]
-        )
         listed: set[int] = set()
         peers: set[int] = set()
         locators: set[int] = set()
+        if len(matches) + len(spans) < 2:
+            return listed, peers, locators  # one name alone is neither
+        tokens: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]] = sorted(
+            [*matches, *((s, e, "", ((g, False),)) for s, e, g in spans)]
+        )
         comma_pairs: set[tuple[str, str]] | None = None  # words either side of a comma
         for (p_start, p_end, p_name, p_map), (start, end, name, gss_map) in zip(
             tokens, tokens[1:], strict=False
@@ -1256,10 +1260,16 @@ class Linker:
             if len(group) > 1 and any(named for _, named in group):
                 peers.update(start for start, named in group if not named)
 
-        for i, (start, end, name, _) in enumerate(tokens):
-            if group and cased[tokens[i - 1][1] - 1 : start + 1].strip().lower() not in _LIST_JOIN:
+        prev_end = -10
+        for start, end, name, _ in tokens:
+            # a join is at most " and ": farther apart, or another word between, is none
+            if group and (
+                start - prev_end > 3
+                or cased[prev_end - 1 : start + 1].strip().lower() not in _LIST_JOIN
+            ):
                 close()
                 group = []
+            prev_end = end
             group.append((start, bool(name) and start not in locators))
             if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
                 if len(group) > 1:
