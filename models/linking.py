@@ -303,7 +303,7 @@ def _title_case(after: list[str]) -> bool:
     """Are the words after a name those of a title-case headline ("Bath Residents Face
     Higher Bills"), where a capitalised next word says nothing about a person's name?"""
     following = after[1:4]
-    return len(following) >= 2 and all(w[:1].isupper() or not w[:1].isalpha() for w in following)
+    return len(following) >= 1 and all(w[:1].isupper() or not w[:1].isalpha() for w in following)
 
 
 # regional sections of the broadcasters' sites: BBC "/news/uk-england-kent-...", ITV
@@ -1028,22 +1028,23 @@ class Linker:
         # a text naming one club ("Leeds United") is about sport, so "Leicester City" is
         # a club too
         words = set(norm.split())
+        named = [(s, e, "") for s, e, _, _ in matches]
+        spans = [
+            sp for sp in self._place_spans(norm, when) if not self._inside_longer(named, *sp[:2])
+        ]
         cricket = not CRICKET_WORDS.isdisjoint(words)
         sport = (
             cricket
             or _sporty(norm, words)
             or any(
                 norm[end : end + 16].split(" ", 1)[0] in SPORT_SUFFIXES  # no copy of the rest
-                for _, end, _, _ in matches
+                and not (spans and self._inside_longer(spans, start, end))  # Leicester Forest East
+                for start, end, _, _ in matches
             )
         )
         # a sports report that never speaks of a council: its places are its teams'
         # ("Leeds beat Everton in the league")
         sport_only = sport and _COUNCIL_TALK.isdisjoint(words)
-        named = [(s, e, "") for s, e, _, _ in matches]
-        spans = [
-            sp for sp in self._place_spans(norm, when) if not self._inside_longer(named, *sp[:2])
-        ]
         regions = (
             self._regions_of(
                 url, (source_council, url_gss, self._outlet_council(url)), matches, spans, when

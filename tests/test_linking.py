@@ -511,3 +511,56 @@ def test_an_address_that_cannot_be_parsed_is_no_evidence_and_no_error() -> None:
     # urlsplit raises on these; a feed can carry anything in <link>
     for url in ("http://[not-an-ip/news/1", "https://[::1/x"):
         assert primaries("Woking Borough Council has set its budget.", url=url) == {"E07000217"}
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{name} has set its budget for next year.",
+        "The leader of {short} Council has resigned after a no-confidence vote.",
+        "A row has broken out at {short} council over the chief executive's pay.",
+        "{short} councillors reject the leader's budget",
+        "Leader Of {short} Council Quits Amid Row",
+        "{short} Residents Face Higher Bills",
+        "Residents in {short} face higher bills after {short} Council approved its budget.",
+    ],
+)
+def test_every_current_council_is_found_by_its_names_in_press_sentences(template: str) -> None:
+    """A sweep of the whole register (382 councils, all four nations), not a sample."""
+    wrong = []
+    for c in load_register().current():
+        text = template.format(name=c.name, short=c.short_name)
+        found = primaries(text, when=date(2026, 6, 1))
+        if found != {c.gss}:
+            wrong.append((text, sorted(found)))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Residents in {town} are angry about potholes, councillors were told.",
+        "Anger In {town} Over Potholes",
+        "{town} Council Tax Bills To Rise",
+    ],
+)
+def test_every_town_of_one_council_is_found_in_press_sentences(template: str) -> None:
+    """Every gazetteer town that only one current council holds (about 3,700) links it."""
+    from models.linking import normalise_name
+
+    register = load_register()
+    owners: dict[str, set[str]] = {}
+    towns = []
+    for gss, names in load_places().items():
+        council = register.get(gss)
+        if council and council.current:
+            for town in names:
+                owners.setdefault(normalise_name(town), set()).add(gss)
+                towns.append((town, gss))
+    wrong = []
+    for town, gss in towns:
+        if len(owners[normalise_name(town)]) == 1:
+            found = primaries(template.format(town=town), when=date(2026, 6, 1))
+            if found != {gss}:
+                wrong.append((town, sorted(found)))
+    assert len(towns) > 3500 and wrong == []
