@@ -134,14 +134,8 @@ def cluster(items: list[tuple[int, str, datetime, str]], threshold: float) -> li
 
 
 def throughput(n: int) -> None:
-    from models.linking import Linker
-    from monitor.register import (
-        load_bodies,
-        load_outlets,
-        load_places,
-        load_regional_outlets,
-        load_register,
-    )
+    from monitor.enrich import get_linker
+    from monitor.register import load_register
 
     rng = random.Random(5)
     stories = make_stories(max(50, n // 40), rng)
@@ -152,9 +146,7 @@ def throughput(n: int) -> None:
         for i, t in enumerate(texts)
     ]
     register = load_register()
-    linker = Linker(
-        register.councils, load_outlets(), load_places(), load_bodies(), load_regional_outlets()
-    )
+    linker = get_linker()
     began = time.perf_counter()
     for t in texts:
         linker.link(t)

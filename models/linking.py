@@ -345,6 +345,10 @@ _BROADCAST_REGIONS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
 _BROADCAST_REGIONS["bbc.com"] = _BROADCAST_REGIONS["bbc.co.uk"]
 
 
+def _is_bbc(host: str) -> bool:
+    return any(host == d or host.endswith("." + d) for d in ("bbc.co.uk", "bbc.com"))
+
+
 def _list_continuations(
     cased: str, matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]
 ) -> set[int]:
@@ -626,16 +630,6 @@ class Linker:
                     entries.setdefault(normalise_name(raw), {})[gss] = False
         for name in AMBIGUOUS:
             entries.setdefault(name, {})
-        # towns two current councils share (Bangor: Gwynedd or Ards and North Down) are
-        # read like the ambiguous names, by the region the item is about
-        self.shared_towns = self._shared_towns(places or {}, entries)
-        for name in self.shared_towns:
-            entries.setdefault(name, {})
-        for name, gss_map in entries.items():
-            self.automaton.add_word(f" {name} ", (name, tuple(gss_map.items())))
-        self.automaton.make_automaton()
-        self.domains = self._domains()
-        self.places = self._place_automaton(places or {}, entries)
         # every town of the gazetteer -> its councils, those named like a council included
         self.town_owners: dict[str, tuple[str, ...]] = {}
         for gss, towns in (places or {}).items():
@@ -643,6 +637,22 @@ class Linker:
                 for raw in towns:
                     town = normalise_name(raw)
                     self.town_owners[town] = (*self.town_owners.get(town, ()), gss)
+        # towns two current councils share (Bangor: Gwynedd or Ards and North Down) are
+        # read like the ambiguous names, by the region the item is about
+        self.shared_towns = {
+            town: current
+            for town, owners in self.town_owners.items()
+            if len(town) >= 3 and town not in entries and town not in AMBIGUOUS
+            for current in [tuple(sorted({g for g in owners if self.councils[g].current}))]
+            if len(current) > 1
+        }
+        for name in self.shared_towns:
+            entries.setdefault(name, {})
+        for name, gss_map in entries.items():
+            self.automaton.add_word(f" {name} ", (name, tuple(gss_map.items())))
+        self.automaton.make_automaton()
+        self.domains = self._domains()
+        self.places = self._place_automaton(places or {}, entries)
         self.host_places = self._host_place_table(places or {}, entries)
 
     def _unshared_towns(
@@ -673,19 +683,6 @@ class Linker:
             if sum(self.councils[g].current for g in ordered) == 1:
                 table[written] = tuple(ordered)
         return table
-
-    def _shared_towns(
-        self, places: dict[str, list[str]], council_names: dict[str, dict[str, bool]]
-    ) -> dict[str, tuple[str, ...]]:
-        """Towns that two or more current councils share -> those councils."""
-        owners: dict[str, set[str]] = {}
-        for gss, names in places.items():
-            if gss in self.councils and self.councils[gss].current:
-                for raw in names:
-                    name = normalise_name(raw)
-                    if len(name) >= 3 and name not in council_names and name not in AMBIGUOUS:
-                        owners.setdefault(name, set()).add(gss)
-        return {name: tuple(sorted(g)) for name, g in owners.items() if len(g) > 1}
 
     def _regions_of(
         self,
@@ -1109,14 +1106,8 @@ class Linker:
                     # "Durham parish council": the place of a local council
                     add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
                     continue
-                parent = self.councils[gss].parent_gss
-                if (
-                    not strong
-                    and county_hall
-                    and parent in self.councils
-                    and _COUNTY_HALL.search(norm, max(0, start - 20), start + 1)
-                ):
-                    gss = parent  # "outside County Hall in Maidstone": Kent County Council
+                if not strong and county_hall:
+                    gss = self._county_at_hall(gss, norm, start)  # "County Hall in Maidstone"
                 confidence = (
                     STRONG_CONFIDENCE
                     if strong
@@ -1296,6 +1287,14 @@ class Linker:
         c = self.councils[gss]
         return c.type == "CTY" or c.short_name.endswith("shire") or c.short_name in _COUNTIES
 
+    def _county_at_hall(self, gss: str, norm: str, start: int) -> str:
+        """A two-tier town named as the seat of "County Hall in Matlock" or "Shire Hall in
+        Warwick" is its county council's; otherwise ``gss`` itself."""
+        parent = self.councils[gss].parent_gss
+        if parent in self.councils and _COUNTY_HALL.search(norm, max(0, start - 20), start + 1):
+            return parent
+        return gss
+
     @staticmethod
     def _cut_by_place(spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
         """Does a town's name begin before [start, end) and end inside it? Then the
@@ -1321,14 +1320,15 @@ class Linker:
         as a bare council name: capitalised, not a person, not a club, not abroad. A town
         listed with councils' bare names ("Hull, York and Leeds") counts as one of them."""
         county = "county council" in norm
+        county_hall = " hall " in norm
         for start, end, gss in spans:
             if not self._bare_mention_ok(cased, start, end, sport):
                 continue
             parent = self.councils[gss].parent_gss
-            if parent in self.councils and (
-                county or _COUNTY_HALL.search(norm, max(0, start - 20), start + 1)
-            ):
-                gss = parent  # "the county council" of a two-tier town, or its County Hall
+            if county and parent in self.councils:
+                gss = parent  # "the county council" of a two-tier town
+            elif county_hall:
+                gss = self._county_at_hall(gss, norm, start)
             if start in peers:
                 add(gss, WEAK_CONFIDENCE, start < lede_end, "text")
             else:
@@ -1340,7 +1340,7 @@ class Linker:
         the councils of the towns its path names. The BBC's addresses name a region's
         section ("/news/uk-england-kent-67890"), never a council."""
         host, path = _host_path(url)
-        path = "" if host.endswith((".bbc.co.uk", ".bbc.com")) else path
+        path = "" if _is_bbc(host) else path
         words = " " + " ".join(re.split(r"[^a-z0-9]+", f"{host} {path}".lower())) + " "
         found: set[str] = set()
         spans = self._place_spans(words, when)
