@@ -146,7 +146,11 @@ ORGANISATION_WORDS = frozenset(
 NEXT_WORD_BODIES = frozenset(
     """echo post live telegraph times herald mercury observer advertiser gazette chronicle
     evening daily courier journal standard argus mail news express examiner press park
-    festival water mp mps pcc""".split()
+    festival water mp mps pcc palace""".split()
+)
+# lower-case words after "fire" that make it the fire service, not a fire in the town
+_FIRE_NEXT = frozenset(
+    "service services and brigade authority crews station stations chief chiefs".split()
 )
 # "the MP for Stroud", "the police and crime commissioner for Kent": not the council
 _HOLDER_FOR = frozenset(("mp", "mps", "commissioner", "pcc", "msp", "ms", "mla"))
@@ -231,6 +235,7 @@ HEADLINE_NOUNS = frozenset(
 )
 SPORT_SUFFIXES = {
     "united",
+    "wednesday",  # Sheffield Wednesday
     "rovers",
     "wanderers",
     "athletic",
@@ -282,7 +287,7 @@ STREET_SUFFIXES = frozenset(
 SPORT_WORDS = frozenset(
     """match goal league striker manager fans fixture championship squad stadium defender
     midfielder goalkeeper transfer try tries scored relegation relegated premiership playoff
-    playoffs""".split()
+    playoffs football footballer cricket cricketer""".split()
 )
 _COUNCIL_TALK = frozenset(
     "council councils councillor councillors cllr authority mayor cabinet".split()
@@ -454,10 +459,11 @@ _INDEFINITE = re.compile(
 _COUNCILS_IN = re.compile(
     r"\b(councils|authorities|boroughs|districts)\s+(in|across|throughout)\s*$", re.I
 )
-# what follows the county's name: "(district) council(s)", "borough(s)", "authorities"
+# what follows the county's name: "(district) council(s)", "borough(s)", "district(s)",
+# "authorities"
 _THEN_BODY = re.compile(
-    r"\s*((?:district|borough|city)\s+)?(councils?|boroughs?|authorit(?:y|ies)|town hall)\b"
-    r"\s*([\w-]*)",
+    r"\s*((?:district|borough|city)\s+)?"
+    r"(councils?|boroughs?|districts?|authorit(?:y|ies)|town hall)\b\s*([\w-]*)",
     re.I,
 )
 _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
@@ -507,8 +513,10 @@ def _some_council_in(cased: str, start: int, end: int) -> bool:
         if body is None:
             return False
         kind, noun, nxt = body.group(1), body.group(2).lower(), body.group(3)
-    if noun in _PLURAL_BODIES:
-        return True  # "Kent councils", "one of Surrey's councils"
+        if not kind and body.group(2) in ("district", "borough"):
+            return True  # "the North Yorkshire district", "the Surrey borough of Woking"
+    if noun in _PLURAL_BODIES or noun == "districts":
+        return True  # "Kent councils", "one of Surrey's councils", "Essex districts"
     if not _INDEFINITE.search(cased[max(0, start - 12) : start + 1]):
         return False
     if kind or noun != "council":
@@ -811,6 +819,16 @@ class Linker:
     def _outlet_council(self, url: str | None) -> str | None:
         return self._by_host(url, self.outlets, 1)
 
+    def _outlet_of_the_day(self, url: str | None, when: date | None) -> str | None:
+        """The council of a local outlet's patch on ``when``: a paper of a district since
+        abolished speaks of its heir ("harrogateadvertiser.co.uk" in 2024: North
+        Yorkshire), and of the council of the day before that; undated, of today's."""
+        gss = self._outlet_council(url)
+        if gss is None:
+            return None
+        heirs = self._heirs(gss, when or date.max)
+        return heirs.pop() if len(heirs) == 1 else None
+
     def _matches(self, text: str) -> list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]:
         """Longest non-overlapping name matches: (start, end, name, ((gss, strong)...)) with
         offsets into the space-padded normalised text."""
@@ -870,6 +888,12 @@ class Linker:
             return False
         if nxt.lower() in SPORT_SUFFIXES:
             return False
+        if (
+            nxt.rstrip(".,;:") == "County"
+            and (len(after) < 2 or after[1].lower() != "council")
+            and self.automaton.get(f" {word.lower()} county council ", None) is None
+        ):
+            return False  # "Derby County", "Stockport County": no county of that name
         if nxt[:1].isupper() and nxt.lower().rstrip(".,;:") in STREET_SUFFIXES:
             return False
         if (
@@ -900,12 +924,18 @@ class Linker:
         if after and after[0][:1].isupper() and after[0].lower() in NEXT_WORD_BODIES:
             return True
         counted = 0
-        for word in after[:6]:
+        for i, word in enumerate(after[:6]):
             low = word.lower()
             if low in ("and", "&", "of"):
                 continue
             counted += 1
-            if counted > 3 or low == "council" or not word[:1].isupper():
+            if not word[:1].isupper():
+                # "Kent police said", "Wandsworth prison", "the Hampshire and Isle of
+                # Wight fire service"
+                return low in ("police", "prison") or (
+                    low == "fire" and after[i + 1 : i + 2] != [] and after[i + 1] in _FIRE_NEXT
+                )
+            if counted > 3 or low == "council":
                 return False
             if low in ORGANISATION_WORDS:
                 return True
@@ -1029,6 +1059,15 @@ class Linker:
         spans = [
             sp for sp in self._place_spans(norm, when) if not self._inside_longer(named, *sp[:2])
         ]
+        # a place shown abroad once ("Perth, Western Australia" in the headline) is abroad
+        # all through the item ("the City of Perth council")
+        abroad = {
+            norm[start + 1 : end - 1]
+            for start, end in [(m[0], m[1]) for m in matches] + [(s[0], s[1]) for s in spans]
+            if ABROAD.match(cased[end - 1 : end + 40])
+        }
+        if abroad:
+            spans = [sp for sp in spans if norm[sp[0] + 1 : sp[1] - 1] not in abroad]
         cricket = not CRICKET_WORDS.isdisjoint(words)
         sport = (
             cricket
@@ -1091,7 +1130,8 @@ class Linker:
                 continue  # "City of London Police", "City of Bristol College"
             for gss, strong in self._resolve(name, gss_map, context, when, regions):
                 if not strong and (
-                    cricket
+                    name in abroad
+                    or cricket
                     or sport_only
                     or not self._bare_mention_ok(cased, start, end, sport, cued)
                 ):
@@ -1144,8 +1184,8 @@ class Linker:
         if not candidates and not national:
             # a local outlet's own patch, only when nothing at all names a council (its
             # syndicated national pages are about somewhere else)
-            outlet = self._outlet_council(url)
-            if outlet and (when is None or self._valid(outlet, when)):
+            outlet = self._outlet_of_the_day(url, when)
+            if outlet:
                 add(outlet, OUTLET_CONFIDENCE, True, "outlet")
         if not candidates and not national and url_gss is None:
             # a village's or a local group's own site, named after its place
