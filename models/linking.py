@@ -546,6 +546,11 @@ def _prepare_commas(text: str) -> str:
     return _prepare(text.replace(",", " , "), _NON_WORD_NOT_COMMA)
 
 
+def _comma_pairs(body: str) -> set[tuple[str, str]]:
+    """The (lower-case) words either side of each comma of ``body``: "Bury, Rochdale"."""
+    return {(a.lower(), b.lower()) for a, b in _COMMA_PAIR.findall(_prepare_commas(body))}
+
+
 @lru_cache(maxsize=4096)
 def _host_path(url: str | None) -> tuple[str, str]:
     """An address's lower-case host and its path, parsed once for the several checks of
@@ -849,10 +854,17 @@ class Linker:
         return sorted(kept)
 
     def _bare_mention_ok(
-        self, cased: str, start: int, end: int, sport: bool, cued: bool = False
+        self,
+        cased: str,
+        start: int,
+        end: int,
+        sport: bool,
+        cued: bool = False,
+        commas: Set[tuple[str, str]] = frozenset(),
     ) -> bool:
         """A bare place name counts only when it looks like the place: capitalised, not a
-        person, not a club, not abroad."""
+        person, not a club, not abroad. ``commas`` holds the word pairs a comma parts
+        ("Bury, Rochdale": two places, not one name)."""
         word = cased[start + 1 : end - 1]
         if not word[:1].isupper():
             return False
@@ -912,6 +924,7 @@ class Linker:
             and nxt.lower().rstrip(".,;:").removesuffix("'s").removesuffix("’s")
             not in HEADLINE_NOUNS
             and (word.lower() in FIRST_NAME_PLACES or not _title_case(after))
+            and (word.lower(), nxt.lower().rstrip(".,;:")) not in commas
         ):
             return False  # "Angus Robertson", "Bury St Edmunds"
         return not ABROAD.match(cased[end - 1 : end + 40])
@@ -1068,6 +1081,17 @@ class Linker:
         }
         if abroad:
             spans = [sp for sp in spans if norm[sp[0] + 1 : sp[1] - 1] not in abroad]
+        # "Bury, Rochdale and Oldham": a comma parts a place that reads as a first name
+        # from the capitalised word after it
+        commas: Set[tuple[str, str]] = (
+            _comma_pairs(body)
+            if "," in body
+            and any(
+                norm[sp[0] + 1 : sp[1] - 1] in PERSONISH
+                for sp in [(m[0], m[1]) for m in matches] + [(s[0], s[1]) for s in spans]
+            )
+            else frozenset()
+        )
         cricket = not CRICKET_WORDS.isdisjoint(words)
         sport = (
             cricket
@@ -1133,7 +1157,7 @@ class Linker:
                     name in abroad
                     or cricket
                     or sport_only
-                    or not self._bare_mention_ok(cased, start, end, sport, cued)
+                    or not self._bare_mention_ok(cased, start, end, sport, cued, commas)
                 ):
                     continue
                 if shared:
@@ -1173,7 +1197,7 @@ class Linker:
             # towns count beside bare names ("flooding in Hull and York"), not beside a
             # council named as one, whose story it is
             if spans and not sport_only:
-                self._add_places(spans, norm, cased, lede_end, sport, add, peers)
+                self._add_places(spans, norm, cased, lede_end, sport, add, peers, commas)
             for gss, lede in shared_towns:
                 add(gss, PLACE_CONFIDENCE, lede, "place")
         national = bool(_NATIONAL_SECTION.search(_host_path(url)[1]))
@@ -1279,9 +1303,7 @@ class Linker:
             if not (councils & around or any(self._county_like(g) for g in councils)):
                 continue
             if comma_pairs is None:  # one pass over the text, only when needed
-                comma_pairs = {
-                    (a.lower(), b.lower()) for a, b in _COMMA_PAIR.findall(_prepare_commas(body))
-                }
+                comma_pairs = _comma_pairs(body)
             last = cased[p_start + 1 : p_end - 1].split()[-1].lower()
             first = cased[start + 1 : end - 1].split()[0].lower()
             if (last, first) in comma_pairs:
@@ -1293,7 +1315,7 @@ class Linker:
                 peers.update(start for start, named in group if not named)
 
         prev_end = -10
-        for start, end, name, _ in tokens:
+        for start, end, name, gss_map in tokens:
             # a join is at most " and ": farther apart, or another word between, is none
             if group and (
                 start - prev_end > 3
@@ -1306,6 +1328,12 @@ class Linker:
             if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
                 if len(group) > 1:
                     listed.update(start for start, _ in group)
+                group = []
+            elif name.endswith(" council") and any(strong for _, strong in gss_map):
+                # "Blackpool, Blackburn with Darwen and Lancashire County Council agreed":
+                # a list ending in a council named in full is a list of councils
+                if len(group) > 1:
+                    listed.update(start for start, _ in group[:-1])
                 group = []
         close()
         return listed, peers, locators
@@ -1355,6 +1383,7 @@ class Linker:
         sport: bool,
         add: Callable[[str, float, bool, str], None],
         peers: Set[int] = frozenset(),
+        commas: Set[tuple[str, str]] = frozenset(),
     ) -> None:
         """Towns named in the text vote for their council, each passing the same checks
         as a bare council name: capitalised, not a person, not a club, not abroad. A town
@@ -1362,7 +1391,7 @@ class Linker:
         county = "county council" in norm
         county_hall = " hall " in norm
         for start, end, gss in spans:
-            if not self._bare_mention_ok(cased, start, end, sport):
+            if not self._bare_mention_ok(cased, start, end, sport, commas=commas):
                 continue
             parent = self.councils[gss].parent_gss
             if county and parent in self.councils:
