@@ -477,6 +477,12 @@ _COMPARED_BEFORE = re.compile(
     r")(the\s+)?$",
     re.I,
 )
+# Northern Ireland's six counties have had no councils since 1973; those whose names are
+# also former districts' ("Down", "Armagh") are places when "County" or "Co" precedes them
+_NI_COUNTIES = frozenset(("down", "antrim", "armagh", "tyrone", "londonderry", "derry"))
+_COUNTY_BEFORE = re.compile(r"\b(county|co)\s+$")
+# before the short name of an abolished council: the old council itself
+_FORMERLY = re.compile(r"\b(former|old|defunct|abolished|previous|late|then)\s+$")
 _LIST_JOIN = frozenset(("", "and", "or", "&"))
 # "County Hall in Matlock", "Shire Hall in Warwick": a county council's seat
 _COUNTY_HALL = re.compile(r" (county|shire) hall (in|at) $")
@@ -703,7 +709,6 @@ class Linker:
         known: Iterable[str | None],
         matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
         spans: list[tuple[int, int, str]],
-        when: date | None,
     ) -> frozenset[str]:
         """The regions an item is about, to read an ambiguous name by: those of the
         councils its site, outlet or source belong to, of a regional outlet or a regional
@@ -720,11 +725,8 @@ class Linker:
         for _, _, name, gss_map in matches:
             if name in AMBIGUOUS:
                 continue  # the name being read says nothing of its own region
-            regions.update(
-                self.councils[g].region
-                for g, _ in gss_map
-                if g in self.councils and self._valid(g, when)
-            )
+            # a former council's region is its heirs' ("County Down": Northern Ireland)
+            regions.update(self.councils[g].region for g, _ in gss_map if g in self.councils)
         regions.update(self.councils[g].region for _, _, g in spans)
         regions.discard("")
         return frozenset(regions)
@@ -902,10 +904,15 @@ class Linker:
             return False
         if (
             nxt.rstrip(".,;:") == "County"
-            and (len(after) < 2 or after[1].lower() != "council")
+            and (
+                len(after) < 2
+                or not after[1][:1].isupper()
+                or after[1].lower() in ("fc", "football", "women", "ladies")
+            )
             and self.automaton.get(f" {word.lower()} county council ", None) is None
         ):
-            return False  # "Derby County", "Stockport County": no county of that name
+            return False  # "Derby County", "Stockport County": no county of that name (but
+            # "Bangor, County Down")
         if nxt[:1].isupper() and nxt.lower().rstrip(".,;:") in STREET_SUFFIXES:
             return False
         if (
@@ -1107,7 +1114,7 @@ class Linker:
         sport_only = sport and _COUNCIL_TALK.isdisjoint(words)
         regions = (
             self._regions_of(
-                url, (source_council, url_gss, self._outlet_council(url)), matches, spans, when
+                url, (source_council, url_gss, self._outlet_council(url)), matches, spans
             )
             if any(m[2] in AMBIGUOUS or m[2] in self.shared_towns for m in matches)
             else frozenset()
@@ -1125,14 +1132,24 @@ class Linker:
                 continue
             if start in locators:
                 continue  # "Ely, Cambridgeshire": where Ely is, not the county council
+            if name in _NI_COUNTIES and _COUNTY_BEFORE.search(norm, max(0, start - 8), start + 1):
+                continue  # "Bangor, County Down": a county of no council, split among several
             if (
                 when
                 and name.endswith(" council")
-                and norm.startswith(" tax ", end - 1)
                 and not any(self._valid(g, when) for g, _ in gss_map)
+                and (
+                    norm.startswith(" tax ", end - 1)
+                    or (
+                        all(normalise_name(self.councils[g].name) != name for g, _ in gss_map)
+                        and not _FORMERLY.search(norm, max(0, start - 20), start + 1)
+                    )
+                )
             ):
                 # "Kettering council tax" in 2024: the town's bill, set by the council of
-                # the day, not the abolished council's
+                # the day, not the abolished council's; "Bournemouth council" in 2024, a
+                # short form of no official name, is the town's council of the day
+                # ("the former Bournemouth council", or its name in full, is the old one)
                 gss_map = tuple((g, False) for g, _ in gss_map)
             compared = bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1])) or (
                 compared_until >= 0
@@ -1176,7 +1193,7 @@ class Linker:
                     STRONG_CONFIDENCE
                     if strong
                     else TOWN_COUNCIL_CONFIDENCE
-                    if start in listed
+                    if start in listed or name.endswith(" council")
                     else WEAK_CONFIDENCE
                 )
                 add(gss, confidence, start < lede_end, "text", compared)
@@ -1308,11 +1325,17 @@ class Linker:
             first = cased[start + 1 : end - 1].split()[0].lower()
             if (last, first) in comma_pairs:
                 locators.add(start)
-        group: list[tuple[int, bool]] = []  # (start, a council's name?)
+        group: list[tuple[int, bool, bool]] = []  # (start, a council's name?, in full?)
+        joined = False  # an "and", "or" or "&" joins the group (a space alone may not)
 
         def close() -> None:
-            if len(group) > 1 and any(named for _, named in group):
-                peers.update(start for start, named in group if not named)
+            if len(group) > 1 and any(named for _, named, _ in group):
+                peers.update(start for start, named, _ in group if not named)
+            if joined and any(full for _, _, full in group):
+                # "Blackpool, Blackburn with Darwen and Lancashire County Council agreed",
+                # "Vale of White Horse District Council and South Oxfordshire": a list
+                # with a council named in full is a list of councils
+                listed.update(start for start, _, full in group if not full)
 
         prev_end = -10
         for start, end, name, gss_map in tokens:
@@ -1322,19 +1345,16 @@ class Linker:
                 or cased[prev_end - 1 : start + 1].strip().lower() not in _LIST_JOIN
             ):
                 close()
-                group = []
+                group, joined = [], False
+            if group:
+                joined = joined or bool(cased[prev_end - 1 : start + 1].strip())
             prev_end = end
-            group.append((start, bool(name) and start not in locators))
+            full = name.endswith(" council") and any(strong for _, strong in gss_map)
+            group.append((start, bool(name) and start not in locators, full))
             if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
                 if len(group) > 1:
-                    listed.update(start for start, _ in group)
-                group = []
-            elif name.endswith(" council") and any(strong for _, strong in gss_map):
-                # "Blackpool, Blackburn with Darwen and Lancashire County Council agreed":
-                # a list ending in a council named in full is a list of councils
-                if len(group) > 1:
-                    listed.update(start for start, _ in group[:-1])
-                group = []
+                    listed.update(start for start, _, _ in group)
+                group, joined = [], False
         close()
         return listed, peers, locators
 
