@@ -103,6 +103,11 @@ TITLES = {
     "mp",
     "baroness",
     "cllrs",
+    "justice",  # "Mrs Justice Lancaster", a High Court judge
+    "judge",
+    "alderman",
+    "provost",
+    "bailie",
 }
 # Common first names: a place name right after one is a surname ("John Preston").
 FIRST_NAMES = frozenset(
@@ -138,7 +143,8 @@ _TITLE_OF = re.compile(
 # Trust", "Leeds Beckett University", "Devon and Cornwall Police"
 ORGANISATION_WORDS = frozenset(
     """police constabulary fire nhs healthcare hospital hospitals ambulance icb university
-    college airport wildlife cricket ccc rugby chamber cathedral prison zoo""".split()
+    college airport wildlife cricket ccc rugby chamber cathedral prison zoo society union
+    diocese""".split()
 )
 # ...and these only right after it ("the Liverpool Echo", "Hull Daily Mail", "Woking MP",
 # "Thames Water"): as a later word of a title-case headline they are ordinary words
