@@ -610,6 +610,7 @@ class _Candidate:
     best: float = 0.0
     mentions: int = 0
     in_lede: bool = False
+    first: int = -1  # where the text first names it (-1: never in words of its own)
     methods: set[str] = field(default_factory=set)
     plain: int = 0  # mentions not introduced as a comparison ("following Birmingham")
 
@@ -1054,11 +1055,18 @@ class Linker:
         candidates: dict[str, _Candidate] = {}
 
         def add(
-            gss: str, confidence: float, lede: bool, method: str, compared: bool = False
+            gss: str,
+            confidence: float,
+            lede: bool,
+            method: str,
+            compared: bool = False,
+            at: int = -1,
         ) -> None:
             if gss not in self.councils or not self.councils[gss].principal:
                 return
             cand = candidates.setdefault(gss, _Candidate(gss))
+            if at >= 0 and not compared and (cand.first < 0 or at < cand.first):
+                cand.first = at
             cand.best = max(cand.best, confidence)
             cand.mentions += 1
             cand.plain += not compared
@@ -1202,13 +1210,13 @@ class Linker:
                     if start in listed or name.endswith(" council")
                     else WEAK_CONFIDENCE
                 )
-                add(gss, confidence, start < lede_end, "text", compared)
+                add(gss, confidence, start < lede_end, "text", compared, at=start)
         for start, end, gss in spans:
             # "Brighton council", "Bath council": a town named as its council's seat
             if (_TOWN_COUNCIL.match(norm, end - 1) or start in listed) and self._bare_mention_ok(
                 cased, start, end, sport, cued=True
             ):
-                add(gss, TOWN_COUNCIL_CONFIDENCE, start < lede_end, "text")
+                add(gss, TOWN_COUNCIL_CONFIDENCE, start < lede_end, "text", at=start)
         if url_words and not any(
             c.in_lede and c.best >= WEAK_CONFIDENCE for c in candidates.values()
         ):
@@ -1239,8 +1247,36 @@ class Linker:
             host_place = self._host_place(url, when)
             if host_place:
                 add(host_place, HOST_PLACE_CONFIDENCE, True, "place")
+        self._first_named_leads(candidates, body)
         local = self._local_council_item(url, norm)
         return self._roles(candidates, when, own_site=source_council or url_gss, local=local)
+
+    @staticmethod
+    def _first_named_leads(candidates: dict[str, _Candidate], body: str) -> None:
+        """When the headline and first sentence name no council, the sentence that first
+        names one in full leads: "A leisure centre in Ilfracombe will close. North Devon
+        Council said ... Devon County Council is not involved" is North Devon's story."""
+        if any(c.in_lede and c.best >= WEAK_CONFIDENCE for c in candidates.values()):
+            return
+        named = [
+            c for c in candidates.values() if c.first >= 0 and c.best >= TOWN_COUNCIL_CONFIDENCE
+        ]
+        if len(named) < 2:
+            return
+        first = min(c.first for c in named)
+        end = -1
+        for boundary in re.finditer(r"[.!?\n]\s", body[:3000]):
+            at = len(" " + _prepare(body[: boundary.start()]))
+            if at > first:
+                end = at
+                break
+        if end < 0:
+            if len(body) > 3000:
+                return  # too far down a long document to say
+            end = _BEYOND  # the last sentence
+        for c in named:
+            if c.first < end:
+                c.in_lede = True
 
     @staticmethod
     def _local_council_item(url: str | None, norm: str) -> bool:
