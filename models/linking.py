@@ -57,15 +57,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import ahocorasick
 
 from monitor.types import Council
+
+_T = TypeVar("_T")
 
 __all__ = ["Link", "Linker", "normalise_name"]
 
@@ -677,7 +680,7 @@ class Linker:
         for name, gss_map in entries.items():
             self.automaton.add_word(f" {name} ", (name, tuple(gss_map.items())))
         self.automaton.make_automaton()
-        self.domains = self._domains()
+        self.domains, self.shared_sites = self._domains()
         self.places = self._place_automaton(places or {}, entries)
         self.host_places = self._host_place_table(places or {}, entries)
 
@@ -794,29 +797,34 @@ class Linker:
             return valid[0]
         return owners[0] if not valid else None
 
-    def _domains(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def _domains(self) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+        """Council sites: the host of one council's homepage or committee system, and the
+        hosts that councils sharing a staff share too ("adur-worthing.gov.uk")."""
+        hosts: dict[str, set[str]] = {}
         for c in self.councils.values():
             if not (c.current and c.principal):
                 continue
             for url in (c.homepage, c.committee_url):
                 host = (urlsplit(url).hostname or "") if url else ""
                 host = host.removeprefix("www.")
-                if host.count(".") >= 2 and not host.startswith("gov."):
-                    out.setdefault(host, c.gss)
+                # "leeds.gov.uk", "fermanaghomagh.com"; never a bare "gov.uk"
+                if host.count(".") >= 1 and not host.startswith("gov."):
+                    hosts.setdefault(host, set()).add(c.gss)
+        out = {host: next(iter(gss)) for host, gss in hosts.items() if len(gss) == 1}
+        shared = {host: tuple(sorted(gss)) for host, gss in hosts.items() if len(gss) > 1}
         # former councils have no homepage in the register; their sites lived at
         # <name>.gov.uk (archives and old committee systems still do), never shadowing a
         # current council's domain
         for c in self.councils.values():
             if c.principal and not c.current and c.nation in ("England", "Wales"):
                 slug = re.sub(r"[^a-z0-9]+", "", c.short_name.lower())
-                if len(slug) >= 4:
+                if len(slug) >= 4 and f"{slug}.gov.uk" not in shared:
                     out.setdefault(f"{slug}.gov.uk", c.gss)
-        return out
+        return out, shared
 
     # -- evidence -------------------------------------------------------------------------
     @staticmethod
-    def _by_host(url: str | None, table: dict[str, str], min_dots: int) -> str | None:
+    def _by_host(url: str | None, table: Mapping[str, _T], min_dots: int) -> _T | None:
         """The council of the URL's host or of its nearest parent domain in ``table``
         (``democracy.leeds.gov.uk`` -> ``leeds.gov.uk``), never above ``min_dots`` dots."""
         host = _host_path(url)[0]
@@ -828,7 +836,10 @@ class Linker:
         return None
 
     def _url_council(self, url: str | None) -> str | None:
-        return self._by_host(url, self.domains, 2)
+        return self._by_host(url, self.domains, 1)
+
+    def _shared_site(self, url: str | None) -> tuple[str, ...]:
+        return self._by_host(url, self.shared_sites, 1) or ()
 
     def _outlet_council(self, url: str | None) -> str | None:
         return self._by_host(url, self.outlets, 1)
@@ -1078,8 +1089,11 @@ class Linker:
         url_gss = self._url_council(url)
         if url_gss:
             add(url_gss, 0.9, True, "url")
+        shared_site = self._shared_site(url) if url and not url_gss else ()
         url_words, url_places = (
-            self._url_words(url, when) if url and not url_gss else (set(), set())
+            self._url_words(url, when)
+            if url and not url_gss and not shared_site
+            else (set(), set())
         )
         body = f"{title}. {text}" if title and title.strip() not in text else text
         cased = " " + _prepare(body) + " "
@@ -1217,6 +1231,10 @@ class Linker:
                 cased, start, end, sport, cued=True
             ):
                 add(gss, TOWN_COUNCIL_CONFIDENCE, start < lede_end, "text", at=start)
+        if shared_site:
+            # a site two councils share: it is about the one(s) its words name, or both
+            for site_gss in [g for g in shared_site if g in candidates] or shared_site:
+                add(site_gss, 0.9, True, "url")
         if url_words and not any(
             c.in_lede and c.best >= WEAK_CONFIDENCE for c in candidates.values()
         ):
@@ -1249,7 +1267,14 @@ class Linker:
                 add(host_place, HOST_PLACE_CONFIDENCE, True, "place")
         self._first_named_leads(candidates, body)
         local = self._local_council_item(url, norm)
-        return self._roles(candidates, when, own_site=source_council or url_gss, local=local)
+        own_site = (
+            {source_council}
+            if source_council
+            else {url_gss}
+            if url_gss
+            else {g for g in shared_site if g in candidates}
+        )
+        return self._roles(candidates, when, own_site=own_site, local=local)
 
     @staticmethod
     def _first_named_leads(candidates: dict[str, _Candidate], body: str) -> None:
@@ -1509,7 +1534,7 @@ class Linker:
         self,
         candidates: dict[str, _Candidate],
         when: date | None,
-        own_site: str | None = None,
+        own_site: Set[str] = frozenset(),
         local: bool = False,
     ) -> list[Link]:
         """Primary: the source, the URL, an outlet's patch, and the best-scored names. On a
@@ -1548,7 +1573,7 @@ class Linker:
             s = score(cand)
             area_only = local and cand.methods <= {"place", "outlet"}
             # a council's own site is about that council; the others it names are mentioned
-            elsewhere = own_site is not None and cand.gss != own_site
+            elsewhere = bool(own_site) and cand.gss not in own_site
             comparison = compared_away and cand.compared_only
             primary = (
                 not area_only

@@ -570,3 +570,29 @@ def test_every_town_of_one_council_is_found_in_press_sentences(template: str) ->
             if found != {gss}:
                 wrong.append((town, sorted(found)))
     assert len(towns) > 3500 and wrong == []
+
+
+def test_a_site_two_councils_share_is_about_the_one_its_words_name() -> None:
+    site = "https://www.adur-worthing.gov.uk/news/2024/budget"
+    named = LINKER.link("Worthing Borough Council has agreed its budget.", url=site)
+    assert [(lk.gss, lk.role) for lk in named] == [("E07000229", "primary")]
+    both = LINKER.link("The councils have agreed a joint budget for next year.", url=site)
+    assert {(lk.gss, lk.role) for lk in both} == {
+        ("E07000223", "primary"),  # Adur
+        ("E07000229", "primary"),  # Worthing
+    }
+    # the other councils a shared site names are mentioned, as on a council's own site
+    other = LINKER.link(
+        "Adur District Council and West Sussex County Council will fund the new path.", url=site
+    )
+    assert {(lk.gss, lk.role) for lk in other} == {
+        ("E07000223", "primary"),
+        ("E10000032", "mentioned"),
+    }
+
+
+def test_a_council_site_outside_gov_uk_is_its_own() -> None:
+    [link] = LINKER.link(
+        "The council agreed its rates.", url="https://www.fermanaghomagh.com/news/rates/"
+    )
+    assert (link.gss, link.role, link.method) == ("N09000006", "primary", "url")
