@@ -486,6 +486,10 @@ _COMPARED_BEFORE = re.compile(
     r")(the\s+)?$",
     re.I,
 )
+# after a list of areas, a body over them all ("Hull and East Yorkshire mayor"), and after
+# one area its combined authority
+_REGIONAL_AFTER = re.compile(r" (mayor|mayoral|combined|metro mayor)\b", re.I)
+_COMBINED_AFTER = re.compile(r" combined (county )?authorit(y|ies)\b")
 # Northern Ireland's six counties have had no councils since 1973; those whose names are
 # also former districts' ("Down", "Armagh") are places when "County" or "Co" precedes them
 _NI_COUNTIES = frozenset(("down", "antrim", "armagh", "tyrone", "londonderry", "derry"))
@@ -1148,6 +1152,8 @@ class Linker:
             else frozenset()
         )
         listed, peers, locators = self._lists_and_locators(body, cased, matches, spans, when)
+        if locators and spans:
+            spans = [sp for sp in spans if sp[0] not in locators]
         county_hall = " hall " in norm
         some_council_of: set[str] = set()  # "a Surrey council": one of Surrey's councils
         compared_until = -1  # end of the last mention introduced as a comparison
@@ -1160,6 +1166,8 @@ class Linker:
                 continue
             if start in locators:
                 continue  # "Ely, Cambridgeshire": where Ely is, not the county council
+            if _COMBINED_AFTER.match(norm, end - 1) or norm.endswith(" greater", 0, start):
+                continue  # "Lancashire Combined County Authority", "Greater Lincolnshire"
             if name in _NI_COUNTIES and _COUNTY_BEFORE.search(norm, max(0, start - 8), start + 1):
                 continue  # "Bangor, County Down": a county of no council, split among several
             if (
@@ -1418,6 +1426,10 @@ class Linker:
             prev_end = end
             full = name.endswith(" council") and any(strong for _, strong in gss_map)
             group.append((start, bool(name) and start not in locators, full))
+            if joined and _REGIONAL_AFTER.match(cased, end - 1):
+                # "the Hull and East Yorkshire mayor", "the Devon and Torbay combined
+                # authority": a body over the councils listed, none of them
+                locators.update(start for start, _, _ in group)
             if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
                 if len(group) > 1:
                     listed.update(start for start, _, _ in group)
