@@ -386,6 +386,19 @@ def _list_continuations(
     return out
 
 
+def _joined_to_another(
+    cased: str, matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]], i: int
+) -> bool:
+    """Is the i-th name listed with the one before or after it ("Westminster, Camden and
+    Islington")?"""
+    for a, b in ((i - 1, i), (i, i + 1)):
+        if a >= 0 and b < len(matches):
+            p_end, start = matches[a][1], matches[b][0]
+            if start - p_end <= 3 and cased[p_end - 1 : start + 1].strip().lower() in _LIST_JOIN:
+                return True
+    return False
+
+
 def _sporty(norm: str, words: set[str]) -> bool:
     """Is this (padded, normalised) text, whose words are ``words``, about sport?"""
     return not SPORT_WORDS.isdisjoint(words) or any(p in norm for p in SPORT_PHRASES)
@@ -490,6 +503,19 @@ _COMPARED_BEFORE = re.compile(
 # one area its combined authority
 _REGIONAL_AFTER = re.compile(r" (mayor|mayoral|combined|metro mayor)\b", re.I)
 _COMBINED_AFTER = re.compile(r" combined (county )?authorit(y|ies)\b")
+# words after a council's bare name that make a term of it, not the place
+_NOT_THE_PLACE_BEFORE = {
+    "hackney": ("carriage", "carriages", "cab", "cabs"),  # a licensed taxi, anywhere
+    "brent": ("crude", "oil", "blend"),
+    "greenwich": ("mean",),
+}
+# bare names that the press uses for a seat of government more than for the council
+# there: "MPs at Westminster", "the Westminster government" (the council is named as
+# "Westminster City Council" or "Westminster council")
+_SEATS_OF_GOVERNMENT = frozenset(("westminster",))
+_LOCAL_PEOPLE = frozenset(
+    "councillor councillors cllr cllrs residents resident tenants ward wards borough".split()
+)
 # Northern Ireland's six counties have had no councils since 1973; those whose names are
 # also former districts' ("Down", "Armagh") are places when "County" or "Co" precedes them
 _NI_COUNTIES = frozenset(("down", "antrim", "armagh", "tyrone", "londonderry", "derry"))
@@ -924,6 +950,8 @@ class Linker:
             return False
         if nxt.lower() in SPORT_SUFFIXES:
             return False
+        if nxt.lower().rstrip(".,;:") in _NOT_THE_PLACE_BEFORE.get(word.lower(), ()):
+            return False  # "Hackney Carriage licences", "Brent crude"
         if (
             nxt.rstrip(".,;:") == "County"
             and (
@@ -1159,11 +1187,18 @@ class Linker:
         compared_until = -1  # end of the last mention introduced as a comparison
         listed_on = _list_continuations(cased, matches)
         shared_towns: list[tuple[str, bool]] = []  # towns two councils share, read by region
-        for start, end, name, gss_map in matches:
+        for i, (start, end, name, gss_map) in enumerate(matches):
             if spans and (
                 self._inside_longer(spans, start, end) or self._cut_by_place(spans, start, end)
             ):
                 continue
+            if (
+                name in _SEATS_OF_GOVERNMENT
+                and norm[end : end + 12].split(" ", 1)[0] not in _LOCAL_PEOPLE
+                and not _joined_to_another(cased, matches, i)
+            ):
+                continue  # "MPs at Westminster"; but "Westminster and Camden", "Westminster
+                # residents"
             if start in locators:
                 continue  # "Ely, Cambridgeshire": where Ely is, not the county council
             if _COMBINED_AFTER.match(norm, end - 1) or norm.endswith(" greater", 0, start):
