@@ -509,6 +509,14 @@ _NOT_THE_PLACE_BEFORE = {
     "brent": ("crude", "oil", "blend"),
     "greenwich": ("mean",),
 }
+# the devolved capitals, seats of government when "ministers in ..." precede them
+_CAPITALS = frozenset(("cardiff", "edinburgh", "belfast"))
+_GOVERNMENT_IN = re.compile(
+    r"\b(government|ministers?|msps?|mss|mlas?|parliament|senedd|assembly|stormont|holyrood"
+    r"|executive)"
+    r"\s+(in|at)\s+$",
+    re.I,
+)
 # bare names that the press uses for a seat of government more than for the council
 # there: "MPs at Westminster", "the Westminster government" (the council is named as
 # "Westminster City Council" or "Westminster council")
@@ -1148,6 +1156,14 @@ class Linker:
         }
         if abroad:
             spans = [sp for sp in spans if norm[sp[0] + 1 : sp[1] - 1] not in abroad]
+        spans = [
+            sp
+            for sp in spans
+            if not (
+                norm[sp[0] + 1 : sp[1] - 1].split(" ", 1)[0] in _CAPITALS
+                and _GOVERNMENT_IN.search(cased, max(0, sp[0] - 30), sp[0] + 1)
+            )
+        ]  # "ministers in Cardiff Bay"
         # "Bury, Rochdale and Oldham": a comma parts a place that reads as a first name
         # from the capitalised word after it
         commas: Set[tuple[str, str]] = (
@@ -1192,6 +1208,8 @@ class Linker:
                 self._inside_longer(spans, start, end) or self._cut_by_place(spans, start, end)
             ):
                 continue
+            if name in _CAPITALS and _GOVERNMENT_IN.search(cased, max(0, start - 30), start + 1):
+                continue  # "the Welsh Government in Cardiff", "MSPs in Edinburgh"
             if (
                 name in _SEATS_OF_GOVERNMENT
                 and norm[end : end + 12].split(" ", 1)[0] not in _LOCAL_PEOPLE
