@@ -147,7 +147,7 @@ _TITLE_OF = re.compile(
 ORGANISATION_WORDS = frozenset(
     """police constabulary fire nhs healthcare hospital hospitals ambulance icb university
     college airport wildlife cricket ccc rugby chamber cathedral prison zoo society union
-    diocese""".split()
+    diocese enterprise ballet opera orchestra philharmonic""".split()
 )
 # ...and these only right after it ("the Liverpool Echo", "Hull Daily Mail", "Woking MP",
 # "Thames Water"): as a later word of a title-case headline they are ordinary words
@@ -516,6 +516,11 @@ _GOVERNMENT_IN = re.compile(
     r"|executive)"
     r"\s+(in|at)\s+$",
     re.I,
+)
+# "NHS Kent and Medway", "NHS Birmingham and Solihull": the health board of those areas
+_NHS_BEFORE = re.compile(
+    r"\bNHS\s+((?!(?:In|At|For|Of|On|To|The|Across|Near|Dentists?|Services?)\b)[A-Z][\w-]*\s+)"
+    r"{0,3}((and|&)\s+)?$"
 )
 # bare names that the press uses for a seat of government more than for the council
 # there: "MPs at Westminster", "the Westminster government" (the council is named as
@@ -940,6 +945,8 @@ class Linker:
             return False
         if prev in ("hmp", "hmyoi"):
             return False  # HMP Durham, a prison
+        if _NHS_BEFORE.search(cased, max(0, start - 60), start + 1):
+            return False  # "NHS Kent and Medway", an integrated care board
         if (
             word == "Rugby"
             and before
