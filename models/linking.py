@@ -296,7 +296,7 @@ STREET_SUFFIXES = frozenset(
 SPORT_WORDS = frozenset(
     """match goal league striker manager fans fixture championship squad stadium defender
     midfielder goalkeeper transfer try tries scored relegation relegated premiership playoff
-    playoffs football footballer cricket cricketer""".split()
+    playoffs football footballer cricket cricketer tennis""".split()
 )
 _COUNCIL_TALK = frozenset(
     "council councils councillor councillors cllr authority mayor cabinet".split()
