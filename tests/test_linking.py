@@ -198,6 +198,21 @@ def test_a_paper_of_an_abolished_district_speaks_of_the_council_of_the_day() -> 
         assert (link.gss, link.method) == (gss, "outlet"), when
 
 
+def test_every_outlet_speaks_of_its_patch_when_nothing_else_does() -> None:
+    day = date(2025, 6, 1)
+    wrong = []
+    for domain, gss in load_outlets().items():
+        want = LINKER.heirs(gss, day)
+        links = LINKER.link(
+            "The council has agreed its budget for next year.",
+            url=f"https://www.{domain}/news/local/budget-agreed-1234",
+            when=day,
+        )
+        if {(lk.gss, lk.role) for lk in links} != {(g, "primary") for g in want}:
+            wrong.append(domain)
+    assert wrong == []
+
+
 def test_outlet_register_names_principal_councils() -> None:
     # a paper of a district since abolished names that district: its items link it
     # before the abolition and its heir after
