@@ -1226,8 +1226,13 @@ class Linker:
                 # residents"
             if start in locators:
                 continue  # "Ely, Cambridgeshire": where Ely is, not the county council
-            if _COMBINED_AFTER.match(norm, end - 1) or norm.endswith(" greater", 0, start):
-                continue  # "Lancashire Combined County Authority", "Greater Lincolnshire"
+            if _COMBINED_AFTER.match(norm, end - 1) or (
+                norm.endswith(" greater", 0, start)
+                and any(g in self.councils and self._county_like(g) for g, _ in gss_map)
+            ):
+                # "Lancashire Combined County Authority", "Greater Lincolnshire" (but
+                # "Greater Norwich" is the city and its neighbours)
+                continue
             if name in _NI_COUNTIES and _COUNTY_BEFORE.search(norm, max(0, start - 8), start + 1):
                 continue  # "Bangor, County Down": a county of no council, split among several
             if (
