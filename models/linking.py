@@ -399,6 +399,34 @@ def _joined_to_another(
     return False
 
 
+def _named_after_nhs(
+    cased: str,
+    matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
+    spans: list[tuple[int, int, str]],
+) -> set[int]:
+    """Starts of the places that name a health board: "NHS Fife", "NHS Kent and Medway",
+    "NHS Birmingham and Solihull" (the list right after "NHS")."""
+    tokens = sorted(
+        [(m[0], m[1], m[2].endswith(" council")) for m in matches]
+        + [(s[0], s[1], False) for s in spans]
+    )
+    out: set[int] = set()
+    prev_end = -1
+    for start, end, council in tokens:
+        if council:
+            prev_end = -1  # "NHS Fife and Fife Council": the council is named as one
+        elif cased.endswith(" NHS", 0, start) or (
+            prev_end >= 0
+            and start - prev_end <= 3
+            and cased[prev_end - 1 : start + 1].strip().lower() in _LIST_JOIN
+        ):
+            out.add(start)
+            prev_end = end
+        else:
+            prev_end = -1
+    return out
+
+
 def _sporty(norm: str, words: set[str]) -> bool:
     """Is this (padded, normalised) text, whose words are ``words``, about sport?"""
     return not SPORT_WORDS.isdisjoint(words) or any(p in norm for p in SPORT_PHRASES)
@@ -516,11 +544,6 @@ _GOVERNMENT_IN = re.compile(
     r"|executive)"
     r"\s+(in|at)\s+$",
     re.I,
-)
-# "NHS Kent and Medway", "NHS Birmingham and Solihull": the health board of those areas
-_NHS_BEFORE = re.compile(
-    r"\bNHS\s+((?!(?:In|At|For|Of|On|To|The|Across|Near|Dentists?|Services?)\b)[A-Z][\w-]*\s+)"
-    r"{0,3}((and|&)\s+)?$"
 )
 # bare names that the press uses for a seat of government more than for the council
 # there: "MPs at Westminster", "the Westminster government" (the council is named as
@@ -945,8 +968,6 @@ class Linker:
             return False
         if prev in ("hmp", "hmyoi"):
             return False  # HMP Durham, a prison
-        if _NHS_BEFORE.search(cased, max(0, start - 60), start + 1):
-            return False  # "NHS Kent and Medway", an integrated care board
         if (
             word == "Rugby"
             and before
@@ -1171,6 +1192,10 @@ class Linker:
                 and _GOVERNMENT_IN.search(cased, max(0, sp[0] - 30), sp[0] + 1)
             )
         ]  # "ministers in Cardiff Bay"
+        health_boards = _named_after_nhs(cased, matches, spans) if " NHS " in cased else set()
+        if health_boards:
+            spans = [sp for sp in spans if sp[0] not in health_boards]
+            matches = [m for m in matches if m[0] not in health_boards]
         # "Bury, Rochdale and Oldham": a comma parts a place that reads as a first name
         # from the capitalised word after it
         commas: Set[tuple[str, str]] = (
