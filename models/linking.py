@@ -13,7 +13,11 @@ Evidence, strongest first:
   ("Newcastle United", "Bath Rugby", a county in a cricket report), another body of the
   same name ("Kent Police", "Leeds Beckett University", "the Liverpool Echo"), a street
   or park named after it ("London Road", "Norfolk Park"), a place abroad ("New York",
-  "Perth, Western Australia", "Boston in Massachusetts") or not capitalised ("reading").
+  "Perth, Western Australia", "Boston in Massachusetts"; once shown abroad, abroad all
+  through the item), a seat of government ("MPs at Westminster", "the Welsh Government
+  in Cardiff"), a health board ("NHS Kent and Medway"), a combined authority or regional
+  mayor ("the Hull and East Yorkshire mayor", "Greater Lincolnshire") or not capitalised
+  ("reading").
   "A Surrey council has..." (or "a Kent district council", "two Norfolk councils",
   "councils in Kent") is one or several of the councils in the county, so it does not
   link the county council ("a Surrey council spokesman" does), nor does a county word in
@@ -31,8 +35,10 @@ Council before April 2023, Somerset Council after), and a council abolished by t
 date is linked as the former council with its successors noted when it is named as a
 council; its bare name after that date is its town, in the council of the day
 ("Kettering" in 2022: North Northamptonshire).  The councils named in the headline or
-first sentence are *primary*; the others are *mentioned*, and on a council's own site
-(its newsroom, its committee system, its domain) every other council is mentioned.
+first sentence are *primary* (when those name none, the first sentence that names one in
+full leads); the others are *mentioned*, and on a council's own site (its newsroom, its
+committee system, its domain; a site two councils share is the one its words name, or
+both) every other council is mentioned.
 
 When nothing in the text or the URL names a council, the towns and districts it names
 (``monitor/register/places.csv``: Swanage is in Dorset, Caldicot in Monmouthshire) point
@@ -43,7 +49,8 @@ wherever it appears, and a council's own company ("Robin Hood Energy",
 ``monitor/register/bodies.csv``) counts as its bare name.  Last, a local outlet whose
 patch is a single council (``monitor/register/outlets.csv``: Inside Croydon, the Rotherham
 Advertiser...) makes that council primary at low confidence: local papers often write
-"the council" and never say which.  Very last, a site named after a town or village (a
+"the council" and never say which (a paper of an abolished district speaks, after the
+abolition, of the council that took it over).  Very last, a site named after a town or village (a
 parish council's, a harbour trust's: ``kelvedon-pc.org``, ``pittenweemharbourtrust.org.uk``)
 points to that place's council at the lowest confidence.
 
