@@ -95,7 +95,10 @@ COUNCIL_WORDS = (
     "district council",
     "corporation",
 )
-_STRONG_PREFIXES = ("london borough of ", "royal borough of ", "city of ", "lb ")
+_STRONG_PREFIXES = ("london borough of ", "royal borough of ", "city of ", "lb ", "comhairle ")
+# "Cyngor Gwynedd", "Cyngor Sir Ddinbych", "Cyngor Bwrdeistref Sirol Wrecsam": the Welsh
+# for "(county / county borough / city) council" before the area's name
+_CYNGOR_BEFORE = re.compile(r" cyngor (sir |bwrdeistref sirol |dinas |dinas a sir )?$")
 TITLES = {
     "mr",
     "mrs",
@@ -1284,6 +1287,8 @@ class Linker:
                 # short form of no official name, is the town's council of the day
                 # ("the former Bournemouth council", or its name in full, is the old one)
                 gss_map = tuple((g, False) for g, _ in gss_map)
+            if _CYNGOR_BEFORE.search(norm, max(0, start - 30), start + 1):
+                gss_map = tuple((g, True) for g, _ in gss_map)
             compared = bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1])) or (
                 compared_until >= 0
                 and start - compared_until < 8
