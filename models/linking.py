@@ -95,7 +95,17 @@ COUNCIL_WORDS = (
     "district council",
     "corporation",
 )
-_STRONG_PREFIXES = ("london borough of ", "royal borough of ", "city of ", "lb ", "comhairle ")
+_STRONG_PREFIXES = (
+    "london borough of ",
+    "royal borough of ",
+    "city of ",
+    "lb ",
+    "comhairle ",
+    "council of the ",
+    "borough council of ",
+    "borough of ",
+)
+_REGISTER_POSSESSIVE = re.compile(r"\b(king|bishop|queen)s\b")
 # "Cyngor Gwynedd", "Cyngor Sir Ddinbych", "Cyngor Bwrdeistref Sirol Wrecsam": the Welsh
 # for "(county / county borough / city) council" before the area's name
 _CYNGOR_BEFORE = re.compile(r" cyngor (sir |bwrdeistref sirol |dinas |dinas a sir )?$")
@@ -559,6 +569,7 @@ _GOVERNMENT_IN = re.compile(
 # there: "MPs at Westminster", "the Westminster government" (the council is named as
 # "Westminster City Council" or "Westminster council")
 _SEATS_OF_GOVERNMENT = frozenset(("westminster",))
+_LOCAL_PEOPLE_OF = re.compile(r"\b(councillors?|cllrs?|residents|tenants|voters) (in|of|from) $")
 _LOCAL_PEOPLE = frozenset(
     "councillor councillors cllr cllrs residents resident tenants ward wards borough".split()
 )
@@ -726,7 +737,10 @@ class Linker:
                 name = normalise_name(raw)
                 if len(name) < 3 or name in ("council", "county council", "city council"):
                     continue
-                for variant in {name, name.replace(" and ", " & ")}:
+                # "King's Lynn" loses its possessive in the text read ("king lynn"), but
+                # the register spells it "Kings Lynn"
+                bare = _REGISTER_POSSESSIVE.sub(r"\1", name)
+                for variant in {name, name.replace(" and ", " & "), bare}:
                     entries.setdefault(variant, {})[c.gss] = _is_strong(variant)
         # a council's own company named alone ("Robin Hood Energy") counts as its bare name
         for gss, body_names in (bodies or {}).items():
@@ -1255,6 +1269,7 @@ class Linker:
             if (
                 name in _SEATS_OF_GOVERNMENT
                 and norm[end : end + 12].split(" ", 1)[0] not in _LOCAL_PEOPLE
+                and not _LOCAL_PEOPLE_OF.search(norm, max(0, start - 24), start + 1)
                 and not _joined_to_another(cased, matches, i)
             ):
                 continue  # "MPs at Westminster"; but "Westminster and Camden", "Westminster
