@@ -1493,11 +1493,14 @@ class Linker:
             [*matches, *((s, e, "", ((g, False),)) for s, e, g in spans)]
         )
         comma_pairs: set[tuple[str, str]] | None = None  # words either side of a comma
+        starts = {t[0] for t in tokens}
         for (p_start, p_end, p_name, p_map), (start, end, name, gss_map) in zip(
             tokens, tokens[1:], strict=False
         ):
             if p_end - 1 != start:
                 continue  # only a name right after another can locate it (rare: cheap)
+            if end - 1 in starts:
+                continue  # a list goes on: "Croydon, Cumberland, Eastbourne and Woking"
             councils = self._token_councils(name, gss_map, when)
             p_councils = self._token_councils(p_name, p_map, when)
             if not councils or not p_councils:
