@@ -536,6 +536,9 @@ _THEN_BODY = re.compile(
     r"(councils?|boroughs?|districts?|authorit(?:y|ies)|town hall)\b\s*([\w-]*)",
     re.I,
 )
+# after a list of names: "Reading, Wokingham and Bracknell councils", "Kent, Surrey and
+# Essex county councils"
+_COUNCILS_AFTER = re.compile(r" ((county|city|borough|district) )?councils\b", re.I)
 _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
 # words that introduce a council as a comparison, not the subject: "following Birmingham",
 # "like Croydon before it", "the first since Hackney", "formerly of Hackney Council"
@@ -1333,7 +1336,11 @@ class Linker:
                 if shared:
                     shared_towns.append((gss, start < lede_end))  # a town: the last resort
                     continue
-                if gss in self.upper_tier and _some_council_in(cased, start, end):
+                if (
+                    gss in self.upper_tier
+                    and start not in listed
+                    and _some_council_in(cased, start, end)
+                ):
                     some_council_of.add(gss)
                     continue
                 if not strong and _LOCAL_COUNCIL_AFTER.match(norm, end - 1):
@@ -1505,9 +1512,7 @@ class Linker:
             p_councils = self._token_councils(p_name, p_map, when)
             if not councils or not p_councils:
                 continue
-            if cased[end - 1 : end + 5].lower() in (" and ", " & ") or cased.startswith(
-                " & ", end - 1
-            ):
+            if cased[end - 1 : end + 4].lower() == " and " or cased.startswith(" & ", end - 1):
                 continue  # a list goes on: "Reading, Wokingham and Bracknell"
             around = p_councils | {
                 self.councils[g].parent_gss or "" for g in p_councils if g in self.councils
@@ -1550,7 +1555,7 @@ class Linker:
                 # "the Hull and East Yorkshire mayor", "the Devon and Torbay combined
                 # authority": a body over the councils listed, none of them
                 locators.update(start for start, _, _ in group)
-            if cased.startswith(" councils ", end - 1) or cased.startswith(" Councils ", end - 1):
+            if _COUNCILS_AFTER.match(cased, end - 1):
                 if len(group) > 1:
                     listed.update(start for start, _, _ in group)
                 group, joined = [], False
