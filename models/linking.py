@@ -572,9 +572,14 @@ _GOVERNMENT_IN = re.compile(
 # there: "MPs at Westminster", "the Westminster government" (the council is named as
 # "Westminster City Council" or "Westminster council")
 _SEATS_OF_GOVERNMENT = frozenset(("westminster",))
-_LOCAL_PEOPLE_OF = re.compile(r"\b(councillors?|cllrs?|residents|tenants|voters) (in|of|from) $")
+_LOCAL_PEOPLE_OF = re.compile(
+    r"\b(council\w*|cllrs?|residents|tenants|voters)( \w+)? (in|of|from|at) $"
+)
+# after a name, words that make it the council's area or the council ("the Rother
+# authority", "Westminster residents"), not a river or a seat of government
 _LOCAL_PEOPLE = frozenset(
-    "councillor councillors cllr cllrs residents resident tenants ward wards borough".split()
+    """councillor councillors cllr cllrs residents resident tenants ward wards borough
+    district authority local council""".split()
 )
 # Northern Ireland's six counties have had no councils since 1973; those whose names are
 # also former districts' ("Down", "Armagh") are places when "County" or "Co" precedes them
@@ -989,7 +994,11 @@ class Linker:
             return False
         if prev == "of" and _TITLE_OF.search(cased[max(0, start - 20) : start + 1]):
             return False
-        if prev == "river" or (prev == "the" and word.lower() in RIVERS):
+        if prev == "river" or (
+            prev == "the"
+            and word.lower() in RIVERS
+            and nxt.lower().rstrip(".,;:") not in _LOCAL_PEOPLE
+        ):
             return False  # the River Devon, the River Eden, "flooding along the Rother"
         if prev == "for" and len(before) > 1 and before[-2].lower() in _HOLDER_FOR:
             return False
