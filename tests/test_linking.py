@@ -544,6 +544,9 @@ def test_an_address_that_cannot_be_parsed_is_no_evidence_and_no_error() -> None:
         "Leader Of {short} Council Quits Amid Row",
         "{short} Residents Face Higher Bills",
         "Residents in {short} face higher bills after {short} Council approved its budget.",
+        "The {short} authority has frozen all spending that is not essential.",
+        "The council in {short} has frozen spending. Unions said jobs were at risk.",
+        "Bosses at {short} Council say the cuts are unavoidable.",
     ],
 )
 def test_every_current_council_is_found_by_its_names_in_press_sentences(template: str) -> None:
