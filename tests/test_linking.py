@@ -560,6 +560,52 @@ def test_every_current_council_is_found_by_its_names_in_press_sentences(template
     assert wrong == []
 
 
+def test_the_council_named_first_leads_when_the_opening_names_none() -> None:
+    """Every council, named in full in the second sentence, against a neighbour named in
+    full in the third ("A spokesman for X said it had no plans to follow")."""
+    councils = list(load_register().current())
+    wrong = []
+    for c, other in zip(councils, councils[1:] + councils[:1], strict=True):
+        text = (
+            "Campaigners gathered outside the library on Saturday morning to protest. "
+            f"{c.name} said the savings were needed. "
+            f"A spokesman for {other.name} said it had no plans to follow."
+        )
+        found = primaries(text, when=date(2026, 6, 1))
+        if found != {c.gss}:
+            wrong.append((text, sorted(found)))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "NHS {a} says waiting times have fallen.",
+        "NHS {a} and {b} says waiting times have fallen.",
+        "The {a} and {b} mayor promised cheaper buses.",
+        "The {a} Combined Authority approved its budget.",
+        "{a}, Western Australia, has a new lord mayor.",
+        "Mrs Justice {a} ruled in favour of the claimants.",
+        "{a} Building Society reported higher profits.",
+    ],
+)
+def test_no_council_is_read_into_bodies_named_after_places(template: str) -> None:
+    """Every council's short name (those not already a council's full name, like "Dorset
+    Council" or "City of London") in names of other bodies."""
+    names = [
+        c.short_name
+        for c in load_register().current()
+        if not c.short_name.lower().endswith(" council")
+        and not c.short_name.lower().startswith(("city of ", "council of "))
+    ]
+    wrong = []
+    for a, b in zip(names, names[1:] + names[:1], strict=True):
+        text = template.format(a=a, b=b)
+        if primaries(text, when=date(2026, 6, 1)):
+            wrong.append(text)
+    assert wrong == []
+
+
 @pytest.mark.parametrize(
     "template",
     [
