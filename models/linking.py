@@ -550,6 +550,14 @@ _COMPARED_BEFORE = re.compile(
     r")(the\s+)?$",
     re.I,
 )
+# the words that end ABROAD's places: a text with none of them names no place abroad
+_ABROAD_LAST_WORDS = frozenset(
+    """wales australia queensland victoria tasmania ontario quebec scotia columbia alberta
+    manitoba canada zealand usa s states state america virginia alabama massachusetts
+    pennsylvania hampshire york jersey island connecticut maryland ohio michigan illinois
+    oregon maine tennessee delaware carolina texas florida california kentucky jamaica
+    africa india ireland""".split()
+)
 # after a list of areas, a body over them all ("Hull and East Yorkshire mayor"), and after
 # one area its combined authority
 _REGIONAL_AFTER = re.compile(r" (mayor|mayoral|combined|metro mayor)\b", re.I)
@@ -1213,21 +1221,26 @@ class Linker:
         ]
         # a place shown abroad once ("Perth, Western Australia" in the headline) is abroad
         # all through the item ("the City of Perth council")
-        abroad = {
-            norm[start + 1 : end - 1]
-            for start, end in [(m[0], m[1]) for m in matches] + [(s[0], s[1]) for s in spans]
-            if ABROAD.match(cased[end - 1 : end + 40])
-        }
+        abroad = (
+            {
+                norm[start + 1 : end - 1]
+                for start, end in [(m[0], m[1]) for m in matches] + [(s[0], s[1]) for s in spans]
+                if ABROAD.match(cased[end - 1 : end + 40])
+            }
+            if not _ABROAD_LAST_WORDS.isdisjoint(words)
+            else set()
+        )
         if abroad:
             spans = [sp for sp in spans if norm[sp[0] + 1 : sp[1] - 1] not in abroad]
-        spans = [
-            sp
-            for sp in spans
-            if not (
-                norm[sp[0] + 1 : sp[1] - 1].split(" ", 1)[0] in _CAPITALS
-                and _GOVERNMENT_IN.search(cased, max(0, sp[0] - 30), sp[0] + 1)
-            )
-        ]  # "ministers in Cardiff Bay"
+        if not _CAPITALS.isdisjoint(words):
+            spans = [
+                sp
+                for sp in spans
+                if not (
+                    norm[sp[0] + 1 : sp[1] - 1].split(" ", 1)[0] in _CAPITALS
+                    and _GOVERNMENT_IN.search(cased, max(0, sp[0] - 30), sp[0] + 1)
+                )
+            ]  # "ministers in Cardiff Bay"
         health_boards = _named_after_nhs(cased, matches, spans) if " NHS " in cased else set()
         if health_boards:
             spans = [sp for sp in spans if sp[0] not in health_boards]
@@ -1237,9 +1250,9 @@ class Linker:
         commas: Set[tuple[str, str]] = (
             _comma_pairs(body)
             if "," in body
-            and any(
-                norm[sp[0] + 1 : sp[1] - 1] in PERSONISH
-                for sp in [(m[0], m[1]) for m in matches] + [(s[0], s[1]) for s in spans]
+            and (
+                any(m[2] in PERSONISH for m in matches)
+                or any(norm[sp[0] + 1 : sp[1] - 1] in PERSONISH for sp in spans)
             )
             else frozenset()
         )
@@ -1271,6 +1284,8 @@ class Linker:
         compared_until = -1  # end of the last mention introduced as a comparison
         listed_on = _list_continuations(cased, matches)
         shared_towns: list[tuple[str, bool]] = []  # towns two councils share, read by region
+        welsh = " cyngor " in norm
+        combined = " combined " in norm
         for i, (start, end, name, gss_map) in enumerate(matches):
             if spans and (
                 self._inside_longer(spans, start, end) or self._cut_by_place(spans, start, end)
@@ -1288,7 +1303,7 @@ class Linker:
                 # residents"
             if start in locators:
                 continue  # "Ely, Cambridgeshire": where Ely is, not the county council
-            if _COMBINED_AFTER.match(norm, end - 1) or (
+            if (combined and _COMBINED_AFTER.match(norm, end - 1)) or (
                 norm.endswith(" greater", 0, start)
                 and any(g in self.councils and self._county_like(g) for g, _ in gss_map)
             ):
@@ -1314,7 +1329,7 @@ class Linker:
                 # short form of no official name, is the town's council of the day
                 # ("the former Bournemouth council", or its name in full, is the old one)
                 gss_map = tuple((g, False) for g, _ in gss_map)
-            if _CYNGOR_BEFORE.search(norm, max(0, start - 30), start + 1):
+            if welsh and _CYNGOR_BEFORE.search(norm, max(0, start - 30), start + 1):
                 gss_map = tuple((g, True) for g, _ in gss_map)
             compared = bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1])) or (
                 compared_until >= 0
@@ -1509,13 +1524,12 @@ class Linker:
             [*matches, *((s, e, "", ((g, False),)) for s, e, g in spans)]
         )
         comma_pairs: set[tuple[str, str]] | None = None  # words either side of a comma
-        starts = {t[0] for t in tokens}
-        for (p_start, p_end, p_name, p_map), (start, end, name, gss_map) in zip(
-            tokens, tokens[1:], strict=False
+        for k, ((p_start, p_end, p_name, p_map), (start, end, name, gss_map)) in enumerate(
+            zip(tokens, tokens[1:], strict=False)
         ):
             if p_end - 1 != start:
                 continue  # only a name right after another can locate it (rare: cheap)
-            if end - 1 in starts:
+            if k + 2 < len(tokens) and tokens[k + 2][0] == end - 1:
                 continue  # a list goes on: "Croydon, Cumberland, Eastbourne and Woking"
             councils = self._token_councils(name, gss_map, when)
             p_councils = self._token_councils(p_name, p_map, when)
@@ -1534,6 +1548,9 @@ class Linker:
             first = cased[start + 1 : end - 1].split()[0].lower()
             if (last, first) in comma_pairs:
                 locators.add(start)
+        # what a list's end may say, looked for only when the text has it at all
+        plural = "ouncils" in cased or "OUNCILS" in cased
+        regional = "ayor" in cased or "ombined" in cased or "AYOR" in cased or "OMBINED" in cased
         group: list[tuple[int, bool, bool]] = []  # (start, a council's name?, in full?)
         joined = False  # an "and", "or" or "&" joins the group (a space alone may not)
 
@@ -1560,11 +1577,11 @@ class Linker:
             prev_end = end
             full = name.endswith(" council") and any(strong for _, strong in gss_map)
             group.append((start, bool(name) and start not in locators, full))
-            if joined and _REGIONAL_AFTER.match(cased, end - 1):
+            if joined and regional and _REGIONAL_AFTER.match(cased, end - 1):
                 # "the Hull and East Yorkshire mayor", "the Devon and Torbay combined
                 # authority": a body over the councils listed, none of them
                 locators.update(start for start, _, _ in group)
-            if _COUNCILS_AFTER.match(cased, end - 1):
+            if plural and _COUNCILS_AFTER.match(cased, end - 1):
                 if len(group) > 1:
                     listed.update(start for start, _, _ in group)
                 group, joined = [], False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -660,3 +661,13 @@ def test_a_council_site_outside_gov_uk_is_its_own() -> None:
         "The council agreed its rates.", url="https://www.fermanaghomagh.com/news/rates/"
     )
     assert (link.gss, link.role, link.method) == ("N09000006", "primary", "url")
+
+
+def test_the_abroad_prefilter_holds_the_last_word_of_every_place_abroad() -> None:
+    # linking skips the look for places abroad when none of these words is in the text
+    from models.linking import _ABROAD_LAST_WORDS, ABROAD
+
+    places = re.search(r"\(new south wales\|.*?\)\\b", ABROAD.pattern)
+    assert places is not None
+    for place in places.group(0)[1:-3].split("|"):
+        assert place.split()[-1] in _ABROAD_LAST_WORDS, place
