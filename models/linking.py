@@ -568,6 +568,12 @@ _NOT_THE_PLACE_BEFORE = {
     "brent": ("crude", "oil", "blend"),
     "greenwich": ("mean",),
 }
+# lower-case words after "X Town" that make it the town ("Luton Town centre"), not its club
+_TOWN_THINGS = frozenset(
+    """centre center hall council councils councillor councillors deal fund board plan
+    square station moor park bridge walls wall green meadow area ward residents people
+    traders shops high and or of in is has""".split()
+)
 # the devolved capitals, seats of government when "ministers in ..." precede them
 _CAPITALS = frozenset(("cardiff", "edinburgh", "belfast"))
 _GOVERNMENT_IN = re.compile(
@@ -1032,6 +1038,13 @@ class Linker:
             return False
         if nxt.lower().rstrip(".,;:") in _NOT_THE_PLACE_BEFORE.get(word.lower(), ()):
             return False  # "Hackney Carriage licences", "Brent crude"
+        if (
+            nxt.rstrip(".,;:") == "Town"
+            and len(after) > 1
+            and not after[1][:1].isupper()
+            and after[1].lower().rstrip(".,;:") not in _TOWN_THINGS
+        ):
+            return False  # "Ipswich Town were promoted", "Luton Town fans": a club
         if (
             nxt.rstrip(".,;:") == "County"
             and (
