@@ -167,7 +167,7 @@ _TITLE_OF = re.compile(
 ORGANISATION_WORDS = frozenset(
     """police constabulary fire nhs healthcare hospital hospitals ambulance icb university
     college airport wildlife cricket ccc rugby chamber cathedral prison zoo society union
-    diocese enterprise ballet opera orchestra philharmonic""".split()
+    diocese enterprise ballet opera orchestra philharmonic board""".split()
 )
 # ...and these only right after it ("the Liverpool Echo", "Hull Daily Mail", "Woking MP",
 # "Thames Water"): as a later word of a title-case headline they are ordinary words
@@ -1574,7 +1574,7 @@ class Linker:
                 # "Blackpool, Blackburn with Darwen and Lancashire County Council agreed",
                 # "Vale of White Horse District Council and South Oxfordshire": a list
                 # with a council named in full is a list of councils
-                listed.update(start for start, _, full in group if not full)
+                listed.update(start for start, named, full in group if named and not full)
 
         prev_end = -10
         for start, end, name, gss_map in tokens:
