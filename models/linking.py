@@ -50,9 +50,10 @@ wherever it appears, and a council's own company ("Robin Hood Energy",
 patch is a single council (``monitor/register/outlets.csv``: Inside Croydon, the Rotherham
 Advertiser...) makes that council primary at low confidence: local papers often write
 "the council" and never say which (a paper of an abolished district speaks, after the
-abolition, of the council that took it over).  Very last, a site named after a town or village (a
-parish council's, a harbour trust's: ``kelvedon-pc.org``, ``pittenweemharbourtrust.org.uk``)
-points to that place's council at the lowest confidence.
+abolition, of the council that took it over).  Very last, a site named after a town or
+village (a parish council's, a harbour trust's: ``kelvedon-pc.org``,
+``pittenweemharbourtrust.org.uk``) points to that place's council at the lowest
+confidence.
 
 A town or parish council's own business (on its site, or "the town council" in the text)
 is not its principal council's: a principal council reached only through a place is then
@@ -105,6 +106,7 @@ _STRONG_PREFIXES = (
     "borough council of ",
     "borough of ",
 )
+# the register spells "King's Lynn" and the like without the apostrophe
 _REGISTER_POSSESSIVE = re.compile(r"\b(king|bishop|queen)s\b")
 # "Cyngor Gwynedd", "Cyngor Sir Ddinbych", "Cyngor Bwrdeistref Sirol Wrecsam": the Welsh
 # for "(county / county borough / city) council" before the area's name
@@ -406,17 +408,21 @@ def _list_continuations(
     return out
 
 
+def _joined(cased: str, p_end: int, start: int) -> bool:
+    """Are the names ending at ``p_end`` and starting at ``start`` listed together: next to
+    each other (a comma or a space between) or joined by "and", "or", "&"?"""
+    return start - p_end <= 3 and cased[p_end - 1 : start + 1].strip().lower() in _LIST_JOIN
+
+
 def _joined_to_another(
     cased: str, matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]], i: int
 ) -> bool:
     """Is the i-th name listed with the one before or after it ("Westminster, Camden and
     Islington")?"""
-    for a, b in ((i - 1, i), (i, i + 1)):
-        if a >= 0 and b < len(matches):
-            p_end, start = matches[a][1], matches[b][0]
-            if start - p_end <= 3 and cased[p_end - 1 : start + 1].strip().lower() in _LIST_JOIN:
-                return True
-    return False
+    return any(
+        a >= 0 and b < len(matches) and _joined(cased, matches[a][1], matches[b][0])
+        for a, b in ((i - 1, i), (i, i + 1))
+    )
 
 
 def _named_after_nhs(
@@ -436,9 +442,7 @@ def _named_after_nhs(
         if council:
             prev_end = -1  # "NHS Fife and Fife Council": the council is named as one
         elif cased.endswith(" NHS", 0, start) or (
-            prev_end >= 0
-            and start - prev_end <= 3
-            and cased[prev_end - 1 : start + 1].strip().lower() in _LIST_JOIN
+            prev_end >= 0 and _joined(cased, prev_end, start)
         ):
             out.add(start)
             prev_end = end
@@ -454,16 +458,21 @@ def _sporty(norm: str, words: set[str]) -> bool:
 
 # after a place: "Perth, Western Australia", "Boston in Massachusetts", "Christchurch City
 # Council in New Zealand"
+_ABROAD_PLACES = (
+    "new south wales|western australia|queensland|victoria|tasmania|australia|"
+    "ontario|quebec|nova scotia|british columbia|alberta|manitoba|canada|new zealand|usa|"
+    "u s|united states|us state|america|virginia|alabama|massachusetts|pennsylvania|"
+    "new hampshire|new york|new jersey|rhode island|connecticut|maryland|ohio|michigan|"
+    "illinois|oregon|maine|tennessee|delaware|north carolina|south carolina|texas|"
+    "florida|california|kentucky|jamaica|south africa|india|ireland"
+).split("|")
 ABROAD = re.compile(
     r"^[,\s]+(?:(?:city|county|district|borough)\s+)?(?:council\s+)?(?:in\s+(?:the\s+)?)?"
-    r"(new south wales|western australia|queensland|victoria|tasmania|australia|"
-    r"ontario|quebec|nova scotia|british columbia|alberta|manitoba|canada|new zealand|usa|"
-    r"u s|united states|us state|america|virginia|alabama|massachusetts|pennsylvania|"
-    r"new hampshire|new york|new jersey|rhode island|connecticut|maryland|ohio|michigan|"
-    r"illinois|oregon|maine|tennessee|delaware|north carolina|south carolina|texas|"
-    r"florida|california|kentucky|jamaica|south africa|india|ireland)\b",
+    r"(" + "|".join(_ABROAD_PLACES) + r")\b",
     re.I,
 )
+# the words that end those places: a text with none of them names no place abroad
+_ABROAD_LAST_WORDS = frozenset(place.split()[-1] for place in _ABROAD_PLACES)
 # Bare names shared by councils, with the context words that pick one; the last entry
 # is the default when no cue appears.
 AMBIGUOUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
@@ -493,6 +502,7 @@ AMBIGUOUS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     ],
 }
 WEAK_CONFIDENCE = 0.55
+URL_CONFIDENCE = 0.9  # a page on the council's own site
 URL_WORDS_CONFIDENCE = 0.45
 OUTLET_CONFIDENCE = 0.4
 PLACE_CONFIDENCE = 0.35
@@ -550,14 +560,6 @@ _COMPARED_BEFORE = re.compile(
     r")(the\s+)?$",
     re.I,
 )
-# the words that end ABROAD's places: a text with none of them names no place abroad
-_ABROAD_LAST_WORDS = frozenset(
-    """wales australia queensland victoria tasmania ontario quebec scotia columbia alberta
-    manitoba canada zealand usa s states state america virginia alabama massachusetts
-    pennsylvania hampshire york jersey island connecticut maryland ohio michigan illinois
-    oregon maine tennessee delaware carolina texas florida california kentucky jamaica
-    africa india ireland""".split()
-)
 # after a list of areas, a body over them all ("Hull and East Yorkshire mayor"), and after
 # one area its combined authority
 _REGIONAL_AFTER = re.compile(r" (mayor|mayoral|combined|metro mayor)\b", re.I)
@@ -586,12 +588,12 @@ _GOVERNMENT_IN = re.compile(
 # there: "MPs at Westminster", "the Westminster government" (the council is named as
 # "Westminster City Council" or "Westminster council")
 _SEATS_OF_GOVERNMENT = frozenset(("westminster",))
-_LOCAL_PEOPLE_OF = re.compile(
+_COUNCIL_AREA_BEFORE = re.compile(
     r"\b(council\w*|cllrs?|residents|tenants|voters)( \w+)? (in|of|from|at) $"
 )
 # after a name, words that make it the council's area or the council ("the Rother
 # authority", "Westminster residents"), not a river or a seat of government
-_LOCAL_PEOPLE = frozenset(
+_COUNCIL_AREA_AFTER = frozenset(
     """councillor councillors cllr cllrs residents resident tenants ward wards borough
     district authority local council""".split()
 )
@@ -668,6 +670,14 @@ _COMMA_PAIR = re.compile(r"([A-Za-z0-9&]+) ?, ?(?=([A-Za-z0-9&]+))")
 def _prepare_commas(text: str) -> str:
     """``_prepare``, keeping commas: "Ely, Cambridgeshire" -> "Ely , Cambridgeshire"."""
     return _prepare(text.replace(",", " , "), _NON_WORD_NOT_COMMA)
+
+
+_SENTENCE_END = re.compile(r"[.!?\n]\s")
+
+
+def _offset(body: str, i: int) -> int:
+    """Where ``body[i]`` falls in the padded text the automaton reads."""
+    return len(" " + _prepare(body[:i]))
 
 
 def _comma_pairs(body: str) -> set[tuple[str, str]]:
@@ -1011,7 +1021,7 @@ class Linker:
         if prev == "river" or (
             prev == "the"
             and word.lower() in RIVERS
-            and nxt.lower().rstrip(".,;:") not in _LOCAL_PEOPLE
+            and nxt.lower().rstrip(".,;:") not in _COUNCIL_AREA_AFTER
         ):
             return False  # the River Devon, the River Eden, "flooding along the Rother"
         if prev == "for" and len(before) > 1 and before[-2].lower() in _HOLDER_FOR:
@@ -1213,7 +1223,7 @@ class Linker:
             add(source_council, 1.0, True, "source")
         url_gss = self._url_council(url)
         if url_gss:
-            add(url_gss, 0.9, True, "url")
+            add(url_gss, URL_CONFIDENCE, True, "url")
         shared_site = self._shared_site(url) if url and not url_gss else ()
         url_words, url_places = (
             self._url_words(url, when)
@@ -1289,7 +1299,7 @@ class Linker:
             if any(m[2] in AMBIGUOUS or m[2] in self.shared_towns for m in matches)
             else frozenset()
         )
-        listed, peers, locators = self._lists_and_locators(body, cased, matches, spans, when)
+        listed, peers, locators = self._lists_and_locators(body, cased, norm, matches, spans, when)
         if locators and spans:
             spans = [sp for sp in spans if sp[0] not in locators]
         county_hall = " hall " in norm
@@ -1308,8 +1318,8 @@ class Linker:
                 continue  # "the Welsh Government in Cardiff", "MSPs in Edinburgh"
             if (
                 name in _SEATS_OF_GOVERNMENT
-                and norm[end : end + 12].split(" ", 1)[0] not in _LOCAL_PEOPLE
-                and not _LOCAL_PEOPLE_OF.search(norm, max(0, start - 24), start + 1)
+                and norm[end : end + 12].split(" ", 1)[0] not in _COUNCIL_AREA_AFTER
+                and not _COUNCIL_AREA_BEFORE.search(norm, max(0, start - 24), start + 1)
                 and not _joined_to_another(cased, matches, i)
             ):
                 continue  # "MPs at Westminster"; but "Westminster and Camden", "Westminster
@@ -1403,7 +1413,7 @@ class Linker:
         if shared_site:
             # a site two councils share: it is about the one(s) its words name, or both
             for site_gss in [g for g in shared_site if g in candidates] or shared_site:
-                add(site_gss, 0.9, True, "url")
+                add(site_gss, URL_CONFIDENCE, True, "url")
         if url_words and not any(
             c.in_lede and c.best >= WEAK_CONFIDENCE for c in candidates.values()
         ):
@@ -1459,8 +1469,8 @@ class Linker:
             return
         first = min(c.first for c in named)
         end = -1
-        for boundary in re.finditer(r"[.!?\n]\s", body[:3000]):
-            at = len(" " + _prepare(body[: boundary.start()]))
+        for boundary in _SENTENCE_END.finditer(body, 0, 3000):
+            at = _offset(body, boundary.start())
             if at > first:
                 end = at
                 break
@@ -1519,6 +1529,7 @@ class Linker:
         self,
         body: str,
         cased: str,
+        norm: str,
         matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
         spans: list[tuple[int, int, str]],
         when: date | None,
@@ -1562,8 +1573,8 @@ class Linker:
             if (last, first) in comma_pairs:
                 locators.add(start)
         # what a list's end may say, looked for only when the text has it at all
-        plural = "ouncils" in cased or "OUNCILS" in cased
-        regional = "ayor" in cased or "ombined" in cased or "AYOR" in cased or "OMBINED" in cased
+        plural = " councils " in norm
+        regional = " mayor" in norm or " combined " in norm
         group: list[tuple[int, bool, bool]] = []  # (start, a council's name?, in full?)
         joined = False  # an "and", "or" or "&" joins the group (a space alone may not)
 
@@ -1579,10 +1590,7 @@ class Linker:
         prev_end = -10
         for start, end, name, gss_map in tokens:
             # a join is at most " and ": farther apart, or another word between, is none
-            if group and (
-                start - prev_end > 3
-                or cased[prev_end - 1 : start + 1].strip().lower() not in _LIST_JOIN
-            ):
+            if group and not _joined(cased, prev_end, start):
                 close()
                 group, joined = [], False
             if group:
@@ -1702,9 +1710,8 @@ class Linker:
     @staticmethod
     def _lede_end(body: str, cased: str) -> int:
         """Offset in the normalised text where the first sentence (or headline) ends."""
-        match = re.search(r"[.!?\n]\s", body[40:])
-        cut = 40 + match.start() if match else len(body)
-        return len(" " + _prepare(body[:cut]))
+        match = _SENTENCE_END.search(body, 40)
+        return _offset(body, match.start() if match else len(body))
 
     def _roles(
         self,
