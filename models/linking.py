@@ -266,6 +266,7 @@ HEADLINE_NOUNS = frozenset(
 )
 SPORT_SUFFIXES = {
     "united",
+    "kr",  # Hull KR
     "wednesday",  # Sheffield Wednesday
     "rovers",
     "wanderers",
@@ -575,6 +576,17 @@ _TOWN_THINGS = frozenset(
     """centre center hall council councils councillor councillors deal fund board plan
     square station moor park bridge walls wall green meadow area ward residents people
     traders shops high and or of in is has""".split()
+)
+# a party after a place is its group or branch, not a surname ("Durham's Labour-run
+# council", "Hastings Labour group")
+_PARTIES = frozenset(
+    """labour conservative conservatives tory tories reform liberal lib snp
+    plaid independent independents dup sdlp uup alliance""".split()
+)
+# what follows a club's name, never a council's ("Notts County were beaten")
+_CLUB_WORDS = frozenset(
+    """were fans boss manager striker midfielder defender goalkeeper keeper captain player
+    players supporters beat drew lost won fc""".split()
 )
 # the devolved capitals, seats of government when "ministers in ..." precede them
 _CAPITALS = frozenset(("cardiff", "edinburgh", "belfast"))
@@ -1008,8 +1020,8 @@ class Linker:
         person, not a club, not abroad. ``commas`` holds the word pairs a comma parts
         ("Bury, Rochdale": two places, not one name)."""
         word = cased[start + 1 : end - 1]
-        if not word[:1].isupper():
-            return False
+        if not (word[4:5] if word[:4].lower() == "the " else word[:1]).isupper():
+            return False  # but "in the Vale of Glamorgan": "the" is part of the name
         before = cased[max(0, start - 60) : start + 1].split()  # bounded: long minutes
         after = cased[end - 1 : end + 100].split()
         prev = before[-1].lower().strip("'") if before else ""
@@ -1062,10 +1074,14 @@ class Linker:
                 or not after[1][:1].isupper()
                 or after[1].lower() in ("fc", "football", "women", "ladies")
             )
-            and self.automaton.get(f" {word.lower()} county council ", None) is None
+            and (
+                self.automaton.get(f" {word.lower()} county council ", None) is None
+                or (len(after) > 1 and after[1].lower().rstrip(".,;:") in _CLUB_WORDS)
+            )
         ):
-            return False  # "Derby County", "Stockport County": no county of that name (but
-            # "Bangor, County Down")
+            return False  # "Derby County", "Stockport County": no county of that name;
+            # "Notts County were beaten": a club whatever its name (but "Bangor, County
+            # Down", "Notts County council")
         if nxt[:1].isupper() and nxt.lower().rstrip(".,;:") in STREET_SUFFIXES:
             return False
         if (
@@ -1083,6 +1099,7 @@ class Linker:
             and not word.isupper()
             and nxt.lower().rstrip(".,;:").removesuffix("'s").removesuffix("’s")
             not in HEADLINE_NOUNS
+            and nxt.lower().rstrip(".,;:-") not in _PARTIES
             and (word.lower() in FIRST_NAME_PLACES or not _title_case(after))
             and (word.lower(), nxt.lower().rstrip(".,;:")) not in commas
         ):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from models.linking import STRONG_CONFIDENCE as STRONG
+from models.linking import normalise_name
 from monitor.enrich import get_linker
 from monitor.register import load_outlets, load_places, load_register
 
@@ -558,6 +560,34 @@ def test_every_current_council_is_found_by_its_names_in_press_sentences(template
         found = primaries(text, when=date(2026, 6, 1))
         if found != {c.gss}:
             wrong.append((text, sorted(found)))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{alias} has approved its budget for next year.",
+        "Councillors at {alias} voted to close the leisure centre.",
+    ],
+)
+def test_every_capitalised_alias_of_one_council_finds_it(template: str) -> None:
+    """Every alias of the register that names one current council only ("South Cambs",
+    "NE Lincs", "RBKC", "Saint Albans", "Cyngor Gwynedd"): about 1,350 per template.
+    "Westminster" alone is Parliament unless its council is in view (tested above)."""
+    register = load_register()
+    owners = Counter(
+        normalise_name(n) for c in register.councils for n in {c.name, c.short_name, *c.aliases}
+    )
+    wrong = []
+    for c in register.current():
+        for alias in c.aliases:
+            key = normalise_name(alias)
+            if owners[key] > 1 or len(alias) < 4 or not alias[:1].isupper() or key == "westminster":
+                continue
+            text = template.format(alias=alias)
+            found = primaries(text, when=date(2026, 6, 1))
+            if found != {c.gss}:
+                wrong.append((text, sorted(found)))
     assert wrong == []
 
 

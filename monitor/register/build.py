@@ -32,7 +32,7 @@ OUTPUT = Path(__file__).with_name("councils.json")
 PRINCIPAL_TYPES = {"NMD", "UA", "MD", "LBO", "CTY", "SCO", "WPA", "NID", "CC"}
 
 # Abbreviations the press uses for county names; applied to councils whose short name
-# is exactly the key.
+# is the key ("Lincs") or ends with it ("North East Lincs", "South Cambs", "West Berks").
 COUNTY_ABBREVIATIONS = {
     "Northamptonshire": ["Northants"],
     "Nottinghamshire": ["Notts"],
@@ -52,7 +52,11 @@ COUNTY_ABBREVIATIONS = {
     "Warwickshire": ["Warks"],
     "Bedfordshire": ["Beds"],
     "Shropshire": ["Salop"],
+    "Berkshire": ["Berks"],
 }
+# compass points the press writes as initials before a county's abbreviation ("NE Lincs",
+# "NW Leics")
+_COMPASS_INITIALS = {"North East ": "NE ", "North West ": "NW "}
 # Initialisms in common use for particular councils (by mySociety code).
 KNOWN_ABBREVIATIONS = {
     "KEC": ["RBKC"],
@@ -156,6 +160,22 @@ def press_forms(official: str, short: str, type_code: str) -> list[str]:
         forms += [f"{short} County Council", f"{short} CC"]
     for abbr in COUNTY_ABBREVIATIONS.get(short, []):
         forms += [abbr, f"{abbr} County Council", f"{abbr} CC", f"{abbr} Council"]
+    county = short.rsplit(" ", 1)[-1]
+    if county != short:
+        # "South Cambridgeshire" is "South Cambs" (whose "Cambs council" must not be read
+        # as the county council's)
+        prefix = short[: -len(county)]
+        prefixes = [prefix] + [v for k, v in _COMPASS_INITIALS.items() if prefix == k]
+        suffix = next((s for s, _ in _SUFFIXES if official.endswith(" " + s)), "Council")
+        for abbr in COUNTY_ABBREVIATIONS.get(county, []):
+            for p in prefixes:
+                forms += [f"{p}{abbr}", f"{p}{abbr} Council", f"{p}{abbr} {suffix}"]
+    # "Saint Albans", "Saint Helens": the press mostly writes "St", sometimes in full
+    forms += [
+        "Saint " + f.split(" ", 1)[1]
+        for f in [official, short, *forms]
+        if f.startswith(("St ", "St. "))
+    ]
     return forms
 
 
