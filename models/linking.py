@@ -183,6 +183,9 @@ NEXT_WORD_BODIES = frozenset(
 _FIRE_NEXT = frozenset(
     "service services and brigade authority crews station stations chief chiefs".split()
 )
+# a place named as a member's seat: "Woking MP ...", "the MP for Woking"
+_SEAT_AFTER = (" mp ", " mps ", " msp ", " ms ", " mla ")
+_SEAT_BEFORE = (" mp for ", " msp for ", " ms for ", " mla for ")
 # "the MP for Stroud", "the police and crime commissioner for Kent": not the council
 _HOLDER_FOR = frozenset(("mp", "mps", "commissioner", "pcc", "msp", "ms", "mla"))
 # Council places that are also first names, surnames or parts of longer place names:
@@ -586,7 +589,7 @@ _PARTIES = frozenset(
 # what follows a club's name, never a council's ("Notts County were beaten")
 _CLUB_WORDS = frozenset(
     """were fans boss manager striker midfielder defender goalkeeper keeper captain player
-    players supporters beat drew lost won fc""".split()
+    players supporters beat drew lost won fc promoted relegated""".split()
 )
 # the devolved capitals, seats of government when "ministers in ..." precede them
 _CAPITALS = frozenset(("cardiff", "edinburgh", "belfast"))
@@ -1038,8 +1041,8 @@ class Linker:
             return False  # the River Devon, the River Eden, "flooding along the Rother"
         if prev == "for" and len(before) > 1 and before[-2].lower() in _HOLDER_FOR:
             return False
-        if prev in ("hmp", "hmyoi"):
-            return False  # HMP Durham, a prison
+        if prev in ("hmp", "hmyoi", "hms"):
+            return False  # HMP Durham, a prison; HMS Sheffield, a ship
         if (
             word == "Rugby"
             and before
@@ -1092,6 +1095,12 @@ class Linker:
             return False
         if sport and word.lower().endswith((" city", " town", " county")):
             return False  # "Leicester City" read as one name, in a report on sport
+        if (word.endswith((" City", " Town")) and nxt.lower().rstrip(".,;:") in _CLUB_WORDS) or (
+            nxt.rstrip(".,;:") == "City"
+            and len(after) > 1
+            and after[1].lower().rstrip(".,;:") in _CLUB_WORDS
+        ):
+            return False  # "Salford City were promoted", "Bradford City fans"
         if (
             not cued
             and word.lower() in PERSONISH
@@ -1450,6 +1459,12 @@ class Linker:
             # a local paper's address names the town ("/news/halesworth-library-reopens-...")
             for gss in url_places:
                 add(gss, URL_PLACE_CONFIDENCE, True, "place")
+        if not candidates and not _COUNCIL_TALK.isdisjoint(words):
+            # "Woking MP Will Forster called for help for the council": nothing else names
+            # it, and the council spoken of is most likely the one of the MP's seat
+            seat = self._seat_council(norm, matches, spans, when)
+            if seat:
+                add(seat, PLACE_CONFIDENCE, True, "place")
         if not candidates and not national:
             # a local outlet's own patch, only when nothing at all names a council (its
             # syndicated national pages are about somewhere else)
@@ -1471,6 +1486,28 @@ class Linker:
             else {g for g in shared_site if g in candidates}
         )
         return self._roles(candidates, when, own_site=own_site, local=local)
+
+    def _seat_council(
+        self,
+        norm: str,
+        matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
+        spans: list[tuple[int, int, str]],
+        when: date | None,
+    ) -> str | None:
+        """The one council whose place names an MP's (MSP's, MS's, MLA's) seat: "Woking
+        MP", "the MP for Spelthorne" (None when no seat, or seats of several councils)."""
+        found: set[str] = set()
+        named = [(s, e, [g for g, _ in m]) for s, e, _, m in matches]
+        for start, end, owners in named + [(s, e, [g]) for s, e, g in spans]:
+            if not (
+                norm.startswith(_SEAT_AFTER, end - 1) or norm.endswith(_SEAT_BEFORE, 0, start + 1)
+            ):
+                continue
+            valid = [g for g in owners if when is None or self._valid(g, when)]
+            if len(valid) != 1:
+                return None
+            found.add(valid[0])
+        return found.pop() if len(found) == 1 else None
 
     @staticmethod
     def _first_named_leads(candidates: dict[str, _Candidate], body: str) -> None:

@@ -53,6 +53,8 @@ COUNTY_ABBREVIATIONS = {
     "Bedfordshire": ["Beds"],
     "Shropshire": ["Salop"],
     "Berkshire": ["Berks"],
+    "Pembrokeshire": ["Pembs"],
+    "Carmarthenshire": ["Carms"],
 }
 # compass points the press writes as initials before a county's abbreviation ("NE Lincs",
 # "NW Leics")
