@@ -183,6 +183,53 @@ NEXT_WORD_BODIES = frozenset(
 _FIRE_NEXT = frozenset(
     "service services and brigade authority crews station stations chief chiefs".split()
 )
+# What a county council runs in a two-tier area, and what its districts run: an item about
+# the first that names only a town is the county's ("potholes in Tonbridge", "a library in
+# Leiston"); "care homes" and "council tax" are left to neither
+_COUNTY_SERVICES = frozenset(
+    """library libraries pothole potholes highways roadworks gritting gritters
+    streetlights streetlight pavements footpaths cycleway school schools pupils
+    headteacher ofsted fostering bus buses""".split()
+)
+_COUNTY_SERVICE_PHRASES = (
+    " social care ",
+    " care leavers ",
+    " special educational needs ",
+    " school transport ",
+    " recycling centre",
+    " household waste ",
+    " trading standards ",
+    " public health ",
+    " speed limit",
+)
+_DISTRICT_SERVICES = frozenset(
+    """bin bins planning housing homelessness homeless tenants leisure licensing licence
+    licences taxi taxis crematorium allotments""".split()
+)
+_DISTRICT_SERVICE_PHRASES = (
+    " waste collection",
+    " recycling collection",
+    " car park",
+    " local plan ",
+    " green belt ",
+    " environmental health ",
+    " food hygiene ",
+    " council homes ",
+)
+
+
+def _county_service_item(norm: str, words: Set[str]) -> bool:
+    """Does the item speak of a county council's services and none of a district's?"""
+    county = not _COUNTY_SERVICES.isdisjoint(words) or any(
+        p in norm for p in _COUNTY_SERVICE_PHRASES
+    )
+    return (
+        county
+        and _DISTRICT_SERVICES.isdisjoint(words)
+        and not any(p in norm for p in _DISTRICT_SERVICE_PHRASES)
+    )
+
+
 # a place named as a member's seat: "Woking MP ...", "the MP for Woking"
 _SEAT_AFTER = (" mp ", " mps ", " msp ", " ms ", " mla ")
 _SEAT_BEFORE = (" mp for ", " msp for ", " ms for ", " mla for ")
@@ -750,10 +797,18 @@ class _Candidate:
     first: int = -1  # where the text first names it (-1: never in words of its own)
     methods: set[str] = field(default_factory=set)
     plain: int = 0  # mentions not introduced as a comparison ("following Birmingham")
+    # a district whose town is named only as where its county council's service is
+    # ("potholes in Tonbridge"): the county is the item's council, the district mentioned
+    served: bool = False
 
     @property
     def compared_only(self) -> bool:
         return self.methods == {"text"} and self.plain == 0
+
+    @property
+    def aside(self) -> bool:
+        """Mentioned, unless the item names no other council."""
+        return self.served or self.compared_only
 
 
 def _is_strong(name: str) -> bool:
@@ -1476,6 +1531,9 @@ class Linker:
             host_place = self._host_place(url, when)
             if host_place:
                 add(host_place, HOST_PLACE_CONFIDENCE, True, "place")
+        opening = norm[:lede_end] + " "  # what the item is about: its service, if any
+        if candidates and _county_service_item(opening, set(opening.split())):
+            self._county_services(candidates, when, add)
         self._first_named_leads(candidates, body)
         local = self._local_council_item(url, norm)
         own_site = (
@@ -1508,6 +1566,33 @@ class Linker:
                 return None
             found.add(valid[0])
         return found.pop() if len(found) == 1 else None
+
+    def _county_services(
+        self,
+        candidates: dict[str, _Candidate],
+        when: date | None,
+        add: Callable[..., None],
+    ) -> None:
+        """In a two-tier area, an item that reaches its council only through a town's bare
+        name, about a service the county council runs (libraries, roads, schools, social
+        care, buses, tips), is the county council's; the district is mentioned. Nothing
+        changes when a council is named as one, or the district's services are spoken of
+        too (bins, planning, housing)."""
+        if any(
+            c.best > WEAK_CONFIDENCE or not c.methods <= {"text", "place"}
+            for c in candidates.values()
+        ):
+            return
+        for cand in list(candidates.values()):
+            parent = self.councils[cand.gss].parent_gss
+            if not parent or parent not in self.councils:
+                continue
+            if when is not None and not self._valid(parent, when):
+                continue
+            if when is None and not self.councils[parent].current:
+                continue
+            add(parent, cand.best, cand.in_lede, "place", at=cand.first)
+            cand.served = True
 
     @staticmethod
     def _first_named_leads(candidates: dict[str, _Candidate], body: str) -> None:
@@ -1786,7 +1871,7 @@ class Linker:
 
         # councils named only as comparisons ("following Birmingham", "like Croydon
         # before it") are mentioned, unless the item names no other
-        eligible = [c for c in candidates.values() if not c.compared_only]
+        eligible = [c for c in candidates.values() if not c.aside]
         compared_away = bool(eligible) and len(eligible) < len(candidates)
         top = max(score(c) for c in (eligible or candidates.values()))
         # a council named in the headline or first sentence is what the item is about;
@@ -1811,7 +1896,7 @@ class Linker:
             area_only = local and cand.methods <= {"place", "outlet"}
             # a council's own site is about that council; the others it names are mentioned
             elsewhere = bool(own_site) and cand.gss not in own_site
-            comparison = compared_away and cand.compared_only
+            comparison = compared_away and cand.aside
             primary = (
                 not area_only
                 and not elsewhere

@@ -261,14 +261,55 @@ def test_a_town_means_the_council_of_its_day() -> None:
 
 
 def test_a_two_tier_town_means_the_county_when_the_county_council_acts() -> None:
-    assert only("Potholes in Swanley will be filled this week.")[0] == "E07000111"
     assert only("The county council will fill potholes in Swanley this week.")[0] == ("E10000016")
+    # the county's services in a town named bare are the county's (Kent runs the roads
+    # and libraries, Sevenoaks District the bins and planning); the district is mentioned
+    for text in (
+        "Potholes in Swanley will be filled this week.",
+        "Swanley library will close for refurbishment.",
+        "Parents in Swanley say the school run is dangerous.",
+    ):
+        assert links(text, when=date(2025, 6, 1)) == [
+            ("E10000016", "primary"),
+            ("E07000111", "mentioned"),
+        ], text
+    # the district's own services, or the district named as a council, keep it
+    for text in (
+        "Bin collections in Swanley will move to Tuesdays.",
+        "Swanley library and bin collections will change.",  # both tiers: left alone
+        "Sevenoaks District Council will fill potholes in Swanley this week.",
+        "The library in Swanley will close. Bosses at Sevenoaks council said it was sad.",
+    ):
+        assert primaries(text, when=date(2025, 6, 1)) == {"E07000111"}, text
+    # a unitary council runs both
+    assert links("Potholes in Swanage will be filled this week.", when=date(2025, 6, 1)) == [
+        ("E06000059", "primary")
+    ]
+
+
+def test_every_two_tier_town_means_its_county_for_the_county_services() -> None:
+    """Every gazetteer town of one current district council, in a story on potholes."""
+    register = load_register()
+    wrong = []
+    counted = 0
+    for gss, names in load_places().items():
+        council = register.get(gss)
+        if not (council and council.current and council.parent_gss):
+            continue
+        for town in names:
+            found = links(f"Residents in {town} are angry about potholes.", when=date(2026, 6, 1))
+            if not found:
+                continue  # a town of several councils: not this test's question
+            counted += 1
+            if found != [(council.parent_gss, "primary"), (gss, "mentioned")]:
+                wrong.append((town, found))
+    assert counted > 1000 and wrong == []
 
 
 def test_a_street_or_park_named_after_a_place_is_not_that_place() -> None:
     # streets and parks named after distant places are everywhere; the town decides
     assert only("The new café at Essex Park in Swanage opens on Friday.")[0] == "E06000059"
-    assert only("Roadworks on London Road in Swanley start on Monday.")[0] == "E07000111"
+    assert only("A new bakery on London Road in Swanley opens on Monday.")[0] == "E07000111"
     assert links("Resurfacing of Derby Road and Leeds Street is finished.") == []
     # the place itself still links
     assert only("Parks in Devon will get new benches.")[0] == "E10000008"
@@ -484,7 +525,7 @@ def test_linking_probes(text: str, when: str, gss: str) -> None:
         (NEWPORT, "https://www.isleofwightcountypress.co.uk/news/1/", "E06000046"),
         ("Newport market on the Isle of Wight is to close.", None, "E06000046"),
         # Sutton: the London borough, or Sutton-in-Ashfield in the Mansfield and Ashfield paper
-        (SUTTON := "Sutton town centre gets a new library.", None, "E09000029"),
+        (SUTTON := "Sutton town centre gets a new market hall.", None, "E09000029"),
         (SUTTON, "https://www.chad.co.uk/news/1", "E07000170"),
     ],
 )
@@ -640,8 +681,8 @@ def test_no_council_is_read_into_bodies_named_after_places(template: str) -> Non
 @pytest.mark.parametrize(
     "template",
     [
-        "Residents in {town} are angry about potholes, councillors were told.",
-        "Anger In {town} Over Potholes",
+        "Residents in {town} are angry about parking charges, councillors were told.",
+        "Anger In {town} Over Parking Charges",
         "{town} Council Tax Bills To Rise",
     ],
 )
