@@ -205,6 +205,10 @@ _COUNTY_SERVICE_PHRASES = (
 _DISTRICT_SERVICES = frozenset(
     """bin bins planning housing homelessness homeless tenants leisure licensing licence
     licences taxi taxis crematorium allotments""".split()
+    # and the council itself, whose bare name may be the town's ("Woking's debts could
+    # close libraries"): left as it was
+    + """debt debts bankrupt bankruptcy commissioners leader cabinet budget overspend
+    deficit""".split()
 )
 _DISTRICT_SERVICE_PHRASES = (
     " waste collection",

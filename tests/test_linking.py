@@ -281,6 +281,12 @@ def test_a_two_tier_town_means_the_county_when_the_county_council_acts() -> None
         "The library in Swanley will close. Bosses at Sevenoaks council said it was sad.",
     ):
         assert primaries(text, when=date(2025, 6, 1)) == {"E07000111"}, text
+    # the council itself spoken of: a district's bare name is the district
+    for text in (
+        "Sevenoaks's debts could close libraries, residents fear.",
+        "Sevenoaks leader says schools will not be affected by the budget.",
+    ):
+        assert primaries(text, when=date(2025, 6, 1)) == {"E07000111"}, text
     # a unitary council runs both
     assert links("Potholes in Swanage will be filled this week.", when=date(2025, 6, 1)) == [
         ("E06000059", "primary")
