@@ -1034,6 +1034,19 @@ class Linker:
     def _url_council(self, url: str | None) -> str | None:
         return self._by_host(url, self.domains, 1)
 
+    def _site_of_the_day(self, gss: str | None, when: date | None) -> str | None:
+        """A unitary council that continued a county council kept its site
+        ("northyorks.gov.uk", "somerset.gov.uk", "buckinghamshire.gov.uk"): a page dated
+        before the change is the county council's."""
+        if gss is None or when is None or self._valid(gss, when):
+            return gss
+        counties = [
+            p
+            for p in self.councils[gss].predecessors
+            if p in self.councils and self.councils[p].type == "CTY" and self._valid(p, when)
+        ]
+        return counties[0] if len(counties) == 1 else gss
+
     def _shared_site(self, url: str | None) -> tuple[str, ...]:
         return self._by_host(url, self.shared_sites, 1) or ()
 
@@ -1306,7 +1319,7 @@ class Linker:
 
         if source_council:
             add(source_council, 1.0, True, "source")
-        url_gss = self._url_council(url)
+        url_gss = self._site_of_the_day(self._url_council(url), when)
         if url_gss:
             add(url_gss, URL_CONFIDENCE, True, "url")
         shared_site = self._shared_site(url) if url and not url_gss else ()

@@ -740,6 +740,29 @@ def test_a_council_site_outside_gov_uk_is_its_own() -> None:
     assert (link.gss, link.role, link.method) == ("N09000006", "primary", "url")
 
 
+@pytest.mark.parametrize(
+    ("site", "before", "after"),
+    [
+        # the unitary councils of 2020-23 kept their county councils' sites
+        ("https://www.northyorks.gov.uk/news/a", "E10000023", "E06000065"),
+        ("https://www.somerset.gov.uk/news/a", "E10000027", "E06000066"),
+        ("https://www.buckinghamshire.gov.uk/news/a", "E10000002", "E06000060"),
+    ],
+)
+def test_a_site_a_unitary_council_kept_is_the_county_councils_before(
+    site: str, before: str, after: str
+) -> None:
+    text = "The cabinet agreed the plan."
+    assert links(text, url=site, when=date(2018, 6, 1)) == [(before, "primary")]
+    assert links(text, url=site, when=date(2024, 6, 1)) == [(after, "primary")]
+    assert links(text, url=site) == [(after, "primary")]  # undated: today's
+
+
+def test_every_current_council_has_a_site() -> None:
+    # a council's own pages are its items; one with no known site would lose them
+    assert [c.name for c in load_register().current() if not c.homepage] == []
+
+
 def test_the_abroad_prefilter_holds_the_last_word_of_every_place_abroad() -> None:
     # linking skips the look for places abroad when none of these words is in the text
     from models.linking import _ABROAD_LAST_WORDS, ABROAD

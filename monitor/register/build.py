@@ -102,6 +102,17 @@ KNOWN_ABBREVIATIONS = {
     "IOW": ["IoW Council"],
 }
 
+# GOV.UK's list gives no homepage for these councils (formed or renamed since it was
+# taken); their sites, as the councils publish them
+KNOWN_HOMEPAGES = {
+    "NYE": "https://www.northyorks.gov.uk/",
+    "SMT": "https://www.somerset.gov.uk/",
+    "FIF": "https://www.fife.gov.uk/",
+    "PKN": "https://www.pkc.gov.uk/",
+    "GLG": "https://www.glasgow.gov.uk/",
+    "NLK": "https://www.northlanarkshire.gov.uk/",
+}
+
 # mySociety's register gives no successors for Northern Ireland's 26 districts, which the
 # Local Government Act (Northern Ireland) 2014 merged into 11 on 1 April 2015 (small
 # pieces of Castlereagh, Lisburn and North Down went to Belfast; the main successor is
@@ -282,7 +293,9 @@ def build(data: Path) -> list[dict[str, Any]]:
                 "successors": [gss_of[s] for s in replaced_by[code]],
                 "predecessors": sorted(predecessors.get(code, [])),
                 "parent_gss": gss_of.get(r["county-la"]) if r["county-la"] else None,
-                "homepage": (links.get("homepage_url") or None) if current else None,
+                "homepage": (links.get("homepage_url") or KNOWN_HOMEPAGES.get(code))
+                if current
+                else None,
                 "committee_system": committee.get("committee_system"),
                 "committee_url": committee.get("committee_url"),
                 "committee_url_confirmations": committee.get("committee_url_confirmations", 0),
