@@ -1006,8 +1006,20 @@ class Linker:
                 # "leeds.gov.uk", "fermanaghomagh.com"; never a bare "gov.uk"
                 if host.count(".") >= 1 and not host.startswith("gov."):
                     hosts.setdefault(host, set()).add(c.gss)
+            for host in c.sites:
+                hosts.setdefault(host, set()).add(c.gss)
         out = {host: next(iter(gss)) for host, gss in hosts.items() if len(gss) == 1}
         shared = {host: tuple(sorted(gss)) for host, gss in hosts.items() if len(gss) > 1}
+        # a former council's own hosts ("democracy.barrowbc.gov.uk"), unless it is one of
+        # a current council's ("edemocracy.northyorks.gov.uk" is North Yorkshire's today)
+        former_hosts: dict[str, set[str]] = {}
+        for c in self.councils.values():
+            if c.principal and not c.current:
+                for host in c.sites:
+                    former_hosts.setdefault(host, set()).add(c.gss)
+        for host, owners in former_hosts.items():
+            if len(owners) == 1 and self._by_host(f"https://{host}/", {**out, **shared}, 1) is None:
+                out[host] = next(iter(owners))
         # former councils have no homepage in the register; their sites lived at
         # <name>.gov.uk (archives and old committee systems still do), never shadowing a
         # current council's domain

@@ -53,13 +53,15 @@ class Council:
     committee_url_confirmations: int = 0
     aliases: tuple[str, ...] = ()
     code: str = ""  # mySociety three-letter register code
+    # other hosts of its pages: older or second committee systems ("camden.moderngov.co.uk")
+    sites: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         for key in ("start_date", "end_date"):
             value = data[key]
             data[key] = value.isoformat() if value else None
-        for key in ("successors", "predecessors", "aliases"):
+        for key in ("successors", "predecessors", "aliases", "sites"):
             data[key] = list(data[key])
         return data
 

@@ -758,6 +758,22 @@ def test_a_site_a_unitary_council_kept_is_the_county_councils_before(
     assert links(text, url=site) == [(after, "primary")]  # undated: today's
 
 
+@pytest.mark.parametrize(
+    ("url", "gss"),
+    [
+        # committee systems the merged ModernGov host list knows besides the register's
+        ("https://camden.moderngov.co.uk/ieListDocuments.aspx?CId=1", "E09000007"),
+        ("https://committees.greenwich.gov.uk/ieListMeetings.aspx", "E09000011"),
+        ("https://democratiaeth.cyngor.gwynedd.gov.uk/ieListMeetings.aspx", "W06000002"),
+        # a former council's own, while its heir's host stays the heir's
+        ("https://democracy.barrowbc.gov.uk/ieListMeetings.aspx", "E07000027"),
+        ("https://edemocracy.northyorks.gov.uk/ieListMeetings.aspx", "E06000065"),
+    ],
+)
+def test_a_councils_other_committee_hosts_are_its_own(url: str, gss: str) -> None:
+    assert links("Agenda for Cabinet on Tuesday, 7.00 pm", url=url) == [(gss, "primary")]
+
+
 def test_every_current_council_has_a_site() -> None:
     # a council's own pages are its items; one with no known site would lose them
     assert [c.name for c in load_register().current() if not c.homepage] == []

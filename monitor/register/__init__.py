@@ -66,6 +66,7 @@ def _council(row: dict) -> Council:
         committee_url=row["committee_url"],
         committee_url_confirmations=row["committee_url_confirmations"],
         aliases=tuple(row["aliases"]),
+        sites=tuple(row.get("sites", ())),
     )
 
 

@@ -234,6 +234,45 @@ def _committee_systems(data: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
+
+
+def _site_label(host: str) -> str:
+    """The label of a host that names its owner: "croydon" of "croydon.moderngov.co.uk",
+    "eastbourne" of "democracy.eastbourne.gov.uk"."""
+    labels = host.split(".")
+    if host.endswith(".moderngov.co.uk"):
+        return labels[0]
+    for suffix in (".gov.uk", ".llyw.cymru", ".gov.wales", ".gov.scot"):
+        if host.endswith(suffix):
+            return _slug(labels[-suffix.count(".") - 1])
+    return ""
+
+
+def _other_sites(data: Path, by_code: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """More committee-system hosts of each council, from the merged ModernGov host list
+    ("camden.moderngov.co.uk", "democratiaeth.cyngor.gwynedd.gov.uk", a former council's
+    "democracy.barrowbc.gov.uk"): a host the list ties to councils' register codes, or,
+    with no code, one whose naming label is a council's name ("croydon.moderngov.co.uk",
+    "committees.greenwich.gov.uk"). A host named after a body that is not a council
+    ("moderngov.merseytravel.gov.uk", listed beside "Liverpool") is left out."""
+    slugs = {c: {_slug(r["nice-name"]), _slug(r["official-name"])} for c, r in by_code.items()}
+    sites: dict[str, list[str]] = defaultdict(list)
+    for row in _read(data / "moderngov" / "DERIVED_merged_moderngov_hosts.csv"):
+        host = row["host"].split(":", 1)[0].lower().removeprefix("www.")
+        if not host or host[0].isdigit() or "." not in host:
+            continue
+        codes = [c.strip() for c in row["lgsf_codes"].split(";") if c.strip() in by_code]
+        if not codes:
+            codes = [c for c, names in slugs.items() if _site_label(host) in names]
+            if len(codes) != 1:
+                continue
+        for code in codes:
+            sites[code].append(host)
+    return sites
+
+
 def build(data: Path) -> list[dict[str, Any]]:
     reg = _read(data / "register" / "mysociety" / "uk_local_authorities.csv")
     lookup = _read(data / "register" / "mysociety" / "lookup_name_to_registry.csv")
@@ -244,6 +283,7 @@ def build(data: Path) -> list[dict[str, Any]]:
     committees = _committee_systems(data)
 
     by_code = {r["local-authority-code"]: r for r in reg}
+    other_sites = _other_sites(data, by_code)
     gss_of = {code: (r["gss-code"] or r["snac"]) for code, r in by_code.items()}
     lookup_names: dict[str, list[str]] = defaultdict(list)
     for row in lookup:
@@ -300,6 +340,7 @@ def build(data: Path) -> list[dict[str, Any]]:
                 "committee_url": committee.get("committee_url"),
                 "committee_url_confirmations": committee.get("committee_url_confirmations", 0),
                 "aliases": aliases,
+                "sites": sorted(set(other_sites.get(code, []))),
             }
         )
     return councils

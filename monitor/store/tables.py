@@ -74,6 +74,9 @@ class CouncilRow(SQLModel, table=True):
     committee_url: str | None = None
     committee_url_confirmations: int = 0
     aliases: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    sites: list[str] = Field(
+        default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"}
+    )
 
 
 class SourceRow(SQLModel, table=True):
