@@ -1008,6 +1008,11 @@ class Linker:
                     hosts.setdefault(host, set()).add(c.gss)
             for host in c.sites:
                 hosts.setdefault(host, set()).add(c.gss)
+        for host, owners in list(hosts.items()):
+            # Welsh councils moved to .gov.wales / .llyw.cymru; older pages (and some
+            # services) are still at <name>.gov.uk ("carmarthenshire.gov.uk")
+            if host.endswith((".gov.wales", ".llyw.cymru")) and host.count(".") == 2:
+                hosts.setdefault(host.split(".", 1)[0] + ".gov.uk", set()).update(owners)
         out = {host: next(iter(gss)) for host, gss in hosts.items() if len(gss) == 1}
         shared = {host: tuple(sorted(gss)) for host, gss in hosts.items() if len(gss) > 1}
         # a former council's own hosts ("democracy.barrowbc.gov.uk"), unless it is one of

@@ -765,6 +765,9 @@ def test_a_site_a_unitary_council_kept_is_the_county_councils_before(
         ("https://camden.moderngov.co.uk/ieListDocuments.aspx?CId=1", "E09000007"),
         ("https://committees.greenwich.gov.uk/ieListMeetings.aspx", "E09000011"),
         ("https://democratiaeth.cyngor.gwynedd.gov.uk/ieListMeetings.aspx", "W06000002"),
+        # a Welsh council's older .gov.uk address beside its .gov.wales / .llyw.cymru one
+        ("https://www.carmarthenshire.gov.uk/home/news/", "W06000010"),
+        ("https://www.gwynedd.gov.uk/en/Council/News/", "W06000002"),
         # a former council's own, while its heir's host stays the heir's
         ("https://democracy.barrowbc.gov.uk/ieListMeetings.aspx", "E07000027"),
         ("https://edemocracy.northyorks.gov.uk/ieListMeetings.aspx", "E06000065"),
