@@ -672,6 +672,7 @@ _FORMERLY = re.compile(r"\b(former|old|defunct|abolished|previous|late|then)\s+$
 _LIST_JOIN = frozenset(("", "and", "or", "&"))
 # "County Hall in Matlock", "Shire Hall in Warwick": a county council's seat
 _COUNTY_HALL = re.compile(r" (county|shire) hall (in|at) $")
+_COUNTY_HALL_AFTER = re.compile(r" (county|shire) hall ")
 # unitary councils named after a whole county whose name does not end in "-shire"
 _COUNTIES = frozenset(
     """Cornwall Durham Northumberland Somerset Dorset Rutland Cumberland Fife Angus Moray
@@ -1510,7 +1511,7 @@ class Linker:
                     add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
                     continue
                 if not strong and county_hall:
-                    gss = self._county_at_hall(gss, norm, start)  # "County Hall in Maidstone"
+                    gss = self._county_at_hall(gss, norm, start, end)  # "County Hall in Maidstone"
                 confidence = (
                     STRONG_CONFIDENCE
                     if strong
@@ -1799,11 +1800,15 @@ class Linker:
         c = self.councils[gss]
         return c.type == "CTY" or c.short_name.endswith("shire") or c.short_name in _COUNTIES
 
-    def _county_at_hall(self, gss: str, norm: str, start: int) -> str:
-        """A two-tier town named as the seat of "County Hall in Matlock" or "Shire Hall in
-        Warwick" is its county council's; otherwise ``gss`` itself."""
+    def _county_at_hall(self, gss: str, norm: str, start: int, end: int) -> str:
+        """A two-tier town named as the seat of "County Hall in Matlock", "Shire Hall in
+        Warwick" or "Maidstone's County Hall" is its county council's; otherwise ``gss``
+        itself."""
         parent = self.councils[gss].parent_gss
-        if parent in self.councils and _COUNTY_HALL.search(norm, max(0, start - 20), start + 1):
+        if parent in self.councils and (
+            _COUNTY_HALL.search(norm, max(0, start - 20), start + 1)
+            or _COUNTY_HALL_AFTER.match(norm, end - 1)
+        ):
             return parent
         return gss
 
@@ -1841,7 +1846,7 @@ class Linker:
             if county and parent in self.councils:
                 gss = parent  # "the county council" of a two-tier town
             elif county_hall:
-                gss = self._county_at_hall(gss, norm, start)
+                gss = self._county_at_hall(gss, norm, start, end)
             if start in peers:
                 add(gss, WEAK_CONFIDENCE, start < lede_end, "text")
             else:
