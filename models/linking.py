@@ -611,6 +611,8 @@ _COMPARED_BEFORE = re.compile(
     r"(\b(following|after|like|unlike|joining|joins|than|since|formerly|previously|echoing"
     r"|mirroring|former|defunct|abolished)\s+((of|at|in)\s+)?"
     r"|\b(joined|moved|came|arrived|recruited|poached)\s+from\s+"  # a career before
+    r"|\b(worked|served)\s+(\w+\s+){0,2}(at|for|in)\s+"  # "who previously worked at"
+    r"|\b(apart\s+from|except|except\s+for|other\s+than)\s+"  # "any council apart from"
     r"|\bsimilar\s+(\w+\s+){0,2}(in|at|by)\s+"  # "following similar cuts in Cardiff"
     r")(the\s+)?$",
     re.I,
