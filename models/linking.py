@@ -519,7 +519,16 @@ _ABROAD_PLACES = (
     "u s|united states|us state|america|virginia|alabama|massachusetts|pennsylvania|"
     "new hampshire|new york|new jersey|rhode island|connecticut|maryland|ohio|michigan|"
     "illinois|oregon|maine|tennessee|delaware|north carolina|south carolina|texas|"
-    "florida|california|kentucky|jamaica|south africa|india|ireland"
+    "florida|california|kentucky|jamaica|south africa|india|ireland|"
+    # the Republic's counties, with "County" or "Co" before them ("Newport, County Mayo"):
+    # bare, some are English towns too (Louth, Clare)
+    + "|".join(
+        f"{prefix} {county}"
+        for county in """carlow cavan clare cork donegal dublin galway kerry kildare kilkenny
+        laois leitrim limerick longford louth mayo meath monaghan offaly roscommon sligo
+        tipperary waterford westmeath wexford wicklow""".split()
+        for prefix in ("county", "co")
+    )
 ).split("|")
 ABROAD = re.compile(
     r"^[,\s]+(?:(?:city|county|district|borough)\s+)?(?:council\s+)?(?:in\s+(?:the\s+)?)?"
@@ -1844,6 +1853,8 @@ class Linker:
         for start, end, gss in spans:
             if not self._bare_mention_ok(cased, start, end, sport, commas=commas):
                 continue
+            if county and norm.startswith(" county council ", end - 1):
+                continue  # no town is a county council: "Louth County Council" is Irish
             parent = self.councils[gss].parent_gss
             if county and parent in self.councils:
                 gss = parent  # "the county council" of a two-tier town
