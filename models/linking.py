@@ -1499,6 +1499,8 @@ class Linker:
                 cased[end - 1 : end + 100].split()
             ):
                 continue  # "City of London Police", "City of Bristol College"
+            if name in abroad and _is_strong(name):
+                continue  # "Birmingham City Council in Alabama"
             for gss, strong in self._resolve(name, gss_map, context, when, regions):
                 if not strong and (
                     name in abroad

@@ -93,13 +93,16 @@ KNOWN_ABBREVIATIONS = {
     "AGY": ["Ynys Môn", "Ynys Mon", "Ynys Môn Council"],
     "YOR": ["CYC"],
     "BNH": ["BHCC"],
-    "MIK": ["MKC"],
+    "MIK": ["MKC", "Milton Keynes City Council"],  # its name since city status, 2023
     "BAN": ["BDBC"],
     "NEL": ["NELC"],
     "BBD": ["BwD", "BwD Council"],
     "ERY": ["ERYC", "East Riding", "East Riding Council"],
     "NNO": ["NNDC"],
     "IOW": ["IoW Council"],
+    # names taken with city status, after the register's (2022-23)
+    "COL": ["Colchester City Council"],
+    "SOS": ["Southend-on-Sea City Council", "Southend City Council"],
 }
 
 # GOV.UK's list gives no homepage for these councils (formed or renamed since it was
