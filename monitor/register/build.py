@@ -100,6 +100,7 @@ KNOWN_ABBREVIATIONS = {
     "ERY": ["ERYC", "East Riding", "East Riding Council"],
     "NNO": ["NNDC"],
     "IOW": ["IoW Council"],
+    "STR": ["Stratford District Council", "Stratford DC"],  # London's Stratford has none
     # names taken with city status, after the register's (2022-23)
     "COL": ["Colchester City Council"],
     "SOS": ["Southend-on-Sea City Council", "Southend City Council"],
