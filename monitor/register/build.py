@@ -55,13 +55,24 @@ COUNTY_ABBREVIATIONS = {
     "Berkshire": ["Berks"],
     "Pembrokeshire": ["Pembs"],
     "Carmarthenshire": ["Carms"],
+    "Lanarkshire": ["Lanarks"],
+    "Yorkshire": ["Yorks"],
 }
 # compass points the press writes as initials before a county's abbreviation ("NE Lincs",
 # "NW Leics")
-_COMPASS_INITIALS = {"North East ": "NE ", "North West ": "NW "}
+_COMPASS_INITIALS = {
+    "North East ": "NE ",
+    "North West ": "NW ",
+    "South East ": "SE ",
+    "South West ": "SW ",
+    "North ": "N ",
+    "South ": "S ",
+    "East ": "E ",
+    "West ": "W ",
+}
 # Initialisms in common use for particular councils (by mySociety code).
 KNOWN_ABBREVIATIONS = {
-    "KEC": ["RBKC"],
+    "KEC": ["RBKC", "K&C Council"],
     "BPC": ["BCP Council", "BCP"],
     "WNM": ["RBWM"],
     "KTT": ["RBK"],
@@ -83,12 +94,18 @@ KNOWN_ABBREVIATIONS = {
     "SLA": ["South Lakes", "South Lakes Council"],
     "CCG": ["Causeway Council", "Causeway Coast Council"],
     "BRD": ["CBMDC"],
-    "BAS": ["BANES", "B&NES", "BANES Council", "B&NES Council"],
+    "BAS": [
+        "BANES",
+        "B&NES",
+        "BANES Council",
+        "B&NES Council",
+        "Bath and NE Somerset",
+        "Bath and NE Somerset Council",
+    ],
     "CHW": ["CWAC", "CWaC Council", "Cheshire West", "Cheshire West Council"],
     "NTL": ["NPT Council", "NPTCBC"],
     "SCB": ["Borders Council"],
     "CLK": ["Clacks Council"],
-    "PKN": ["PKC"],
     "ELS": ["CnES"],
     "AGY": ["Ynys Môn", "Ynys Mon", "Ynys Môn Council"],
     "YOR": ["CYC"],
@@ -101,6 +118,8 @@ KNOWN_ABBREVIATIONS = {
     "NNO": ["NNDC"],
     "IOW": ["IoW Council"],
     "STR": ["Stratford District Council", "Stratford DC"],  # London's Stratford has none
+    "DGY": ["D&G Council"],
+    "PKN": ["PKC", "P&K Council"],
     # names taken with city status, after the register's (2022-23)
     "COL": ["Colchester City Council"],
     "SOS": ["Southend-on-Sea City Council", "Southend City Council"],
@@ -187,6 +206,15 @@ def press_forms(official: str, short: str, type_code: str) -> list[str]:
         for abbr in COUNTY_ABBREVIATIONS.get(county, []):
             for p in prefixes:
                 forms += [f"{p}{abbr}", f"{p}{abbr} Council", f"{p}{abbr} {suffix}"]
+    # "N Somerset", "E Sussex County Council", "NE Lincolnshire": a compass point as its
+    # initials (whose "Somerset council" must not be read as Somerset's)
+    for point, initials in _COMPASS_INITIALS.items():
+        if short.startswith(point):
+            rest = short[len(point) :]
+            forms += [f"{initials}{rest}", f"{initials}{rest} Council"]
+            if type_code == "CTY":
+                forms.append(f"{initials}{rest} County Council")
+            break
     # "Saint Albans", "Saint Helens": the press mostly writes "St", sometimes in full
     forms += [
         "Saint " + f.split(" ", 1)[1]
