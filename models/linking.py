@@ -177,7 +177,7 @@ ORGANISATION_WORDS = frozenset(
 NEXT_WORD_BODIES = frozenset(
     """echo post live telegraph times herald mercury observer advertiser gazette chronicle
     evening daily courier journal standard argus mail news express examiner press park
-    festival water mp mps pcc palace""".split()
+    festival water mp mps pcc palace star sentinel messenger online reporter""".split()
 )
 # lower-case words after "fire" that make it the fire service, not a fire in the town
 _FIRE_NEXT = frozenset(
