@@ -790,3 +790,18 @@ def test_the_abroad_prefilter_holds_the_last_word_of_every_place_abroad() -> Non
     assert places is not None
     for place in places.group(0)[1:-3].split("|"):
         assert place.split()[-1] in _ABROAD_LAST_WORDS, place
+
+
+@pytest.mark.parametrize(
+    "paper",
+    [
+        "The Sheffield Star",
+        "The Stoke Sentinel",
+        "The Kent Messenger",
+        "Kent Online",
+        "The Hull Daily Mail",
+    ],
+)
+def test_a_paper_named_after_a_place_is_not_even_a_mention(paper: str) -> None:
+    text = f"{paper} understands that Rotherham Council will cut 200 posts."
+    assert links(text) == [("E08000018", "primary")]
