@@ -613,6 +613,8 @@ _THEN_BODY = re.compile(
 # after a list of names: "Reading, Wokingham and Bracknell councils", "Kent, Surrey and
 # Essex county councils"
 _COUNCILS_AFTER = re.compile(r" ((county|city|borough|district) )?councils\b", re.I)
+# ...or before it: "councils in Devon, Plymouth and Torbay", "the councils of Kent and Medway"
+_COUNCILS_BEFORE = re.compile(r"\bcouncils (in|of|for|across) (the )?$", re.I)
 _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
 # words that introduce a council as a comparison, not the subject: "following Birmingham",
 # "like Croydon before it", "the first since Hackney", "formerly of Hackney Council"
@@ -1768,6 +1770,13 @@ class Linker:
         def close() -> None:
             if len(group) > 1 and any(named for _, named, _ in group):
                 peers.update(start for start, named, _ in group if not named)
+            if (
+                joined
+                and len(group) > 1
+                and plural
+                and _COUNCILS_BEFORE.search(cased, max(0, group[0][0] - 24), group[0][0] + 1)
+            ):
+                listed.update(start for start, named, _ in group if named)
             if joined and any(full for _, _, full in group):
                 # "Blackpool, Blackburn with Darwen and Lancashire County Council agreed",
                 # "Vale of White Horse District Council and South Oxfordshire": a list
