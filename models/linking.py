@@ -620,6 +620,7 @@ _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
 # "like Croydon before it", "the first since Hackney", "formerly of Hackney Council"
 _COMPARED_BEFORE = re.compile(
     r"(\b(following|after|like|unlike|joining|joins|than|since|formerly|previously|echoing"
+    r"|another|next|second"
     r"|mirroring|former|defunct|abolished)\s+((of|at|in)\s+)?"
     r"|\b(joined|moved|came|arrived|recruited|poached)\s+from\s+"  # a career before
     r"|\b(worked|served)\s+(\w+\s+){0,2}(at|for|in)\s+"  # "who previously worked at"
@@ -1483,11 +1484,15 @@ class Linker:
                 gss_map = tuple((g, False) for g, _ in gss_map)
             if welsh and _CYNGOR_BEFORE.search(norm, max(0, start - 30), start + 1):
                 gss_map = tuple((g, True) for g, _ in gss_map)
-            compared = bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1])) or (
-                compared_until >= 0
-                and start - compared_until < 8
-                and cased[compared_until - 1 : start + 1].strip() in _LIST_JOIN
-                and start in listed_on
+            compared = (
+                bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1]))
+                or cased.startswith(" style ", end - 1)  # "Thurrock-style losses"
+                or (
+                    compared_until >= 0
+                    and start - compared_until < 8
+                    and cased[compared_until - 1 : start + 1].strip() in _LIST_JOIN
+                    and start in listed_on
+                )
             )
             if compared:
                 compared_until = end
