@@ -613,6 +613,9 @@ _THEN_BODY = re.compile(
 # after a list of names: "Reading, Wokingham and Bracknell councils", "Kent, Surrey and
 # Essex county councils"
 _COUNCILS_AFTER = re.compile(r" ((county|city|borough|district) )?councils\b", re.I)
+# a part of a county named by its compass point: "north Kent", "the South Devon coast",
+# "Mid Kent council" (a region whose council the text does not name)
+_PART_OF = re.compile(r"\b(north|south|east|west|mid|central)( (east|west))? $", re.I)
 # ...or before it: "councils in Devon, Plymouth and Torbay", "the councils of Kent and Medway"
 _COUNCILS_BEFORE = re.compile(r"\bcouncils (in|of|for|across) (the )?$", re.I)
 _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
@@ -849,6 +852,9 @@ class Linker:
         self.regional = dict(regional or {})
         # county councils with districts beneath them: "a Surrey council" is one of those
         self.upper_tier = {c.parent_gss for c in councils if c.parent_gss}
+        # county councils with districts today: a part of the county ("north Kent") is
+        # some of the districts', not the county council's
+        self.two_tier = {c.parent_gss for c in councils if c.parent_gss and c.current}
         self.outlets = {d: g for d, g in (outlets or {}).items() if g in self.councils}
         self.automaton = ahocorasick.Automaton()
         entries: dict[str, dict[str, bool]] = {}  # name -> {gss: strong}
@@ -1523,6 +1529,8 @@ class Linker:
                     gss in self.upper_tier
                     and start not in listed
                     and _some_council_in(cased, start, end)
+                ) or (
+                    gss in self.two_tier and _PART_OF.search(cased, max(0, start - 16), start + 1)
                 ):
                     some_council_of.add(gss)
                     continue

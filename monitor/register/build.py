@@ -118,6 +118,7 @@ KNOWN_ABBREVIATIONS = {
     "NNO": ["NNDC"],
     "IOW": ["IoW Council"],
     "STR": ["Stratford District Council", "Stratford DC"],  # London's Stratford has none
+    "KIN": ["West Norfolk", "West Norfolk Council", "West Norfolk Borough Council"],
     "DGY": ["D&G Council"],
     "PKN": ["PKC", "P&K Council"],
     # names taken with city status, after the register's (2022-23)
