@@ -314,7 +314,8 @@ HEADLINE_NOUNS = frozenset(
     businesses drivers voters taxpayers budget budgets tax taxes cuts savings debt deficit
     bankruptcy finances funding bins rubbish recycling potholes roads parking housing homes
     schools school library libraries leisure flooding floods planning scheme plans plan
-    election elections by-election vote ward wards row crisis news latest live
+    election elections by-election vote ward wards row crisis news latest live closure
+    closures protest protests anger fury
     in on at to for of over as after amid with by from into against could will would may
     must should is are was were has have had faces face gets set""".split()
 )
@@ -647,6 +648,17 @@ _TOWN_THINGS = frozenset(
     """centre center hall council councils councillor councillors deal fund board plan
     square station moor park bridge walls wall green meadow area ward residents people
     traders shops high and or of in is has""".split()
+)
+# what a person is, named before a first name or after a surname ("Headteacher Gareth
+# Lincoln", "Amelia Preston, a spokeswoman for ...")
+_PERSON_ROLES = frozenset(
+    """headteacher teacher campaigner spokesman spokeswoman spokesperson resident chairman
+    chairwoman director manager nurse doctor pupil student mother father mum dad landlord
+    owner founder boss singer actor actress writer author artist footballer coach olympian
+    broadcaster presenter comedian reporter journalist photographer solicitor barrister
+    lawyer vicar inspector sergeant constable paramedic farmer businessman businesswoman
+    entrepreneur architect engineer volunteer organiser treasurer trustee governor parent
+    grandmother grandfather widow pensioner councillor cllr""".split()
 )
 # a party after a place is its group or branch, not a surname ("Durham's Labour-run
 # council", "Hastings Labour group")
@@ -1141,6 +1153,13 @@ class Linker:
         nxt = after[0] if after else ""
         if prev in TITLES or prev in FIRST_NAMES:
             return False
+        if (
+            before
+            and before[-1][:1].isupper()
+            and before[-1].isalpha()
+            and self._surname(before, after)
+        ):
+            return False  # "Headteacher Gareth Lincoln", "Tamsin Derby, 34,"
         if prev == "of" and _TITLE_OF.search(cased[max(0, start - 20) : start + 1]):
             return False
         if prev == "river" or (
@@ -1224,6 +1243,25 @@ class Linker:
         ):
             return False  # "Angus Robertson", "Bury St Edmunds"
         return not ABROAD.match(cased[end - 1 : end + 40])
+
+    @staticmethod
+    def _surname(before: list[str], after: list[str]) -> bool:
+        """After a capitalised word that is no known first name, is the place a person's
+        surname? Yes when a title or a person's role comes before that word ("Councillor
+        Aphra Hastings", "campaigner Nkechi Bolton") or an age or a role after the place
+        ("Tamsin Derby, 34, appeared", "Amelia Preston, a spokeswoman for")."""
+        if (
+            len(before) > 1
+            and before[-2].lower() in TITLES | _PERSON_ROLES
+            and after
+            and after[0][:1].islower()  # running text ("... said"), not a headline's
+        ):
+            return True
+        if after and after[0].isdigit() and len(after[0]) <= 2:
+            return True  # an age (the comma is a space here)
+        return (
+            len(after) > 1 and after[0].lower() in ("a", "an") and after[1].lower() in _PERSON_ROLES
+        )
 
     @staticmethod
     def _names_another_body(after: list[str]) -> bool:
