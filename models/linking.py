@@ -660,6 +660,7 @@ _PERSON_ROLES = frozenset(
     entrepreneur architect engineer volunteer organiser treasurer trustee governor parent
     grandmother grandfather widow pensioner councillor cllr""".split()
 )
+_TITLES_AND_ROLES = frozenset(TITLES) | _PERSON_ROLES
 # a party after a place is its group or branch, not a surname ("Durham's Labour-run
 # council", "Hastings Labour group")
 _PARTIES = frozenset(
@@ -1252,7 +1253,7 @@ class Linker:
         ("Tamsin Derby, 34, appeared", "Amelia Preston, a spokeswoman for")."""
         if (
             len(before) > 1
-            and before[-2].lower() in TITLES | _PERSON_ROLES
+            and before[-2].lower() in _TITLES_AND_ROLES
             and after
             and after[0][:1].islower()  # running text ("... said"), not a headline's
         ):
@@ -1633,7 +1634,11 @@ class Linker:
             if host_place:
                 add(host_place, HOST_PLACE_CONFIDENCE, True, "place")
         opening = norm[:lede_end] + " "  # what the item is about: its service, if any
-        if candidates and _county_service_item(opening, set(opening.split())):
+        if (
+            candidates
+            and any(self.councils[g].parent_gss in self.two_tier for g in candidates)
+            and _county_service_item(opening, set(opening.split()))
+        ):
             self._county_services(candidates, when, add)
         self._first_named_leads(candidates, body)
         local = self._local_council_item(url, norm)
