@@ -119,6 +119,10 @@ KNOWN_ABBREVIATIONS = {
     "IOW": ["IoW Council"],
     "STR": ["Stratford District Council", "Stratford DC"],  # London's Stratford has none
     "KIN": ["West Norfolk", "West Norfolk Council", "West Norfolk Borough Council"],
+    # the councils' own Welsh and Gaelic names that the register lacks
+    "CMN": ["Cyngor Sir Caerfyrddin", "Cyngor Sir Gâr", "Cyngor Sir Gar"],
+    "PEM": ["Cyngor Sir Penfro"],
+    "HLD": ["Comhairle na Gàidhealtachd", "Comhairle na Gaidhealtachd"],
     "DGY": ["D&G Council"],
     "PKN": ["PKC", "P&K Council"],
     # names taken with city status, after the register's (2022-23)
