@@ -102,6 +102,7 @@ _STRONG_PREFIXES = (
     "city of ",
     "lb ",
     "comhairle ",
+    "cyngor ",  # "Cyngor Sir Penfro": the council's own Welsh name
     "council of the ",
     "borough council of ",
     "borough of ",
