@@ -235,11 +235,14 @@ def _county_service_item(norm: str, words: Set[str]) -> bool:
     )
 
 
-# a place named as a member's seat: "Woking MP ...", "the MP for Woking"
-_SEAT_AFTER = (" mp ", " mps ", " msp ", " ms ", " mla ")
-_SEAT_BEFORE = (" mp for ", " msp for ", " ms for ", " mla for ")
+# members of the parliaments; a place named as a member's seat ("Woking MP ...", "the MP
+# for Woking") is not the council, but says which council "the council" is when the item
+# names none
+_MEMBERS = ("mp", "mps", "msp", "ms", "mla")
+_SEAT_AFTER = tuple(f" {m} " for m in _MEMBERS)
+_SEAT_BEFORE = tuple(f" {m} for " for m in _MEMBERS)
 # "the MP for Stroud", "the police and crime commissioner for Kent": not the council
-_HOLDER_FOR = frozenset(("mp", "mps", "commissioner", "pcc", "msp", "ms", "mla"))
+_HOLDER_FOR = frozenset((*_MEMBERS, "commissioner", "pcc"))
 # Council places that are also first names, surnames or parts of longer place names:
 # followed by another capitalised word they are taken to be something else.
 PERSONISH = {
@@ -621,11 +624,12 @@ _PART_OF = re.compile(r"\b(north|south|east|west|mid|central)( (east|west))? $",
 # ...or before it: "councils in Devon, Plymouth and Torbay", "the councils of Kent and Medway"
 _COUNCILS_BEFORE = re.compile(r"\bcouncils (in|of|for|across) (the )?$", re.I)
 _PLURAL_BODIES = frozenset(("councils", "boroughs", "authorities"))
+_ANOTHER_BEFORE = re.compile(r"\b(another|the next|a second) $", re.I)
+_OWN_THINGS_AFTER = (" council", " borough", " city council", " county council", " mp ")
 # words that introduce a council as a comparison, not the subject: "following Birmingham",
 # "like Croydon before it", "the first since Hackney", "formerly of Hackney Council"
 _COMPARED_BEFORE = re.compile(
     r"(\b(following|after|like|unlike|joining|joins|than|since|formerly|previously|echoing"
-    r"|another|next|second"
     r"|mirroring|former|defunct|abolished)\s+((of|at|in)\s+)?"
     r"|\b(joined|moved|came|arrived|recruited|poached)\s+from\s+"  # a career before
     r"|\b(worked|served)\s+(\w+\s+){0,2}(at|for|in)\s+"  # "who previously worked at"
@@ -1533,6 +1537,12 @@ class Linker:
             compared = (
                 bool(_COMPARED_BEFORE.search(cased[max(0, start - 30) : start + 1]))
                 or cased.startswith(" style ", end - 1)  # "Thurrock-style losses"
+                or (
+                    # "another Woking", "the next Thurrock" (but "the next Woking council
+                    # meeting" is Woking's own)
+                    bool(_ANOTHER_BEFORE.search(cased, max(0, start - 12), start + 1))
+                    and not norm.startswith(_OWN_THINGS_AFTER, end - 1)
+                )
                 or (
                     compared_until >= 0
                     and start - compared_until < 8
