@@ -1647,7 +1647,7 @@ class Linker:
         opening = norm[:lede_end] + " "  # what the item is about: its service, if any
         if (
             candidates
-            and any(self.councils[g].parent_gss in self.two_tier for g in candidates)
+            and any(self.councils[g].parent_gss in self.upper_tier for g in candidates)
             and _county_service_item(opening, set(opening.split()))
         ):
             self._county_services(candidates, when, add)
@@ -1692,7 +1692,8 @@ class Linker:
     ) -> None:
         """In a two-tier area, an item that reaches its council only through a town's bare
         name, about a service the county council runs (libraries, roads, schools, social
-        care, buses, tips), is the county council's; the district is mentioned. Nothing
+        care, buses, recycling centres), is the county council of the item's day; the
+        district is mentioned. Nothing
         changes when a council is named as one, or the district's services are spoken of
         too (bins, planning, housing)."""
         if any(
