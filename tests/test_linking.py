@@ -287,6 +287,13 @@ def test_a_two_tier_town_means_the_county_when_the_county_council_acts() -> None
         "Sevenoaks leader says schools will not be affected by the budget.",
     ):
         assert primaries(text, when=date(2025, 6, 1)) == {"E07000111"}, text
+    # the county council of the item's day: Northamptonshire's before 2021, a unitary after
+    text = "Potholes in Kettering are the worst in years."
+    assert links(text, when=date(2018, 1, 1)) == [
+        ("E10000021", "primary"),
+        ("E07000153", "mentioned"),
+    ]
+    assert links(text, when=date(2024, 1, 1)) == [("E06000061", "primary")]
     # a unitary council runs both
     assert links("Potholes in Swanage will be filled this week.", when=date(2025, 6, 1)) == [
         ("E06000059", "primary")
