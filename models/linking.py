@@ -156,6 +156,20 @@ jeremy jo joel jon josh joshua kathryn keir kemi ken kirsty leo liam liz lorrain
 marcus marie matt max mohammed muhammad nadine nathan nick norman oscar owen pat penny
 phil priti rishi rob rod rory rosie russell ryan sadiq sajid sandra sara shaun sheila
 stella stewart sue suella theresa tim tina tracy vince wes yvette zoe
+rhys gareth dafydd sian bethan iwan huw eluned aled angharad ffion cerys ewan fraser
+alasdair alastair hamish iain kirsten morag mhairi ailsa eilidh siobhan niamh aoife ciaran
+declan seamus padraig eamonn sinead roisin colm conor arlene naomi priya anjali rajesh
+sanjay amarjit gurpreet harjit abdul hassan hussain tariq shabana nadia yasmin fatima aisha
+zara farah bilal kamran asif shahid rukhsana shazia kwame chidi femi tunde ade bola dele
+ngozi chioma amara ayesha tamsin amelia ellie hollie lauren megan jade charlotte georgia
+abigail poppy daisy evie millie freya isla alfie archie harvey reece kieran callum connor
+tyler bradley darren wayne shane dylan aaron adrian damian duncan elliot francis geoffrey
+giles gregory howard jeff jeffrey julian lawrence leslie marc martyn neville patrick ralph
+rupert sebastian terence terry timothy vincent warren annette bridget carole cheryl clare
+debbie diana dorothy eileen frances gail geraldine hilary irene jackie jill judith lynne
+mandy marion maureen melanie miriam nicky paula rachael rosemary shirley sonia stephanie
+suzanne teresa tessa valerie vanessa yvonne bev cath barry beverley hugo felix jasper
+rufus tristan ollie benedict
 """.split()
 )
 # "The Archbishop of Canterbury", "the University of Birmingham": a title or another body
@@ -277,6 +291,7 @@ PERSONISH = {
     "dudley",
     "richmond",
     "durham",
+    "beverley",  # also a first name: "Beverley Hughes"
     # towns of the gazetteer that are also surnames or the first word of a longer name
     "hamilton",
     "barry",
