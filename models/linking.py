@@ -1278,8 +1278,13 @@ class Linker:
             and after[0][:1].islower()  # running text ("... said"), not a headline's
         ):
             return True
-        if after and after[0].isdigit() and len(after[0]) <= 2:
-            return True  # an age (the comma is a space here)
+        if (
+            after
+            and after[0].isdigit()
+            and len(after[0]) <= 2
+            and (len(after) < 2 or after[1][:1].islower() or after[1][:1] == "(")
+        ):
+            return True  # an age (the comma is a space here), not "Hit Hastings 12 Months"
         return (
             len(after) > 1 and after[0].lower() in ("a", "an") and after[1].lower() in _PERSON_ROLES
         )
