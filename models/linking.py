@@ -1076,8 +1076,9 @@ class Linker:
             if c.principal and not c.current:
                 for host in c.sites:
                     former_hosts.setdefault(host, set()).add(c.gss)
+        current = {**out, **shared}
         for host, owners in former_hosts.items():
-            if len(owners) == 1 and self._by_host(f"https://{host}/", {**out, **shared}, 1) is None:
+            if len(owners) == 1 and self._by_host(f"https://{host}/", current, 1) is None:
                 out[host] = next(iter(owners))
         # former councils have no homepage in the register; their sites lived at
         # <name>.gov.uk (archives and old committee systems still do), never shadowing a

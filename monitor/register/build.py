@@ -249,9 +249,10 @@ def _dedupe(names: list[str], exclude: set[str]) -> list[str]:
     return list(kept.values())
 
 
-def _committee_systems(data: Path) -> dict[str, dict[str, Any]]:
+def _committee_systems(data: Path, hosts: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """Each council's committee system, confirmed by the rows of the merged host list."""
     confirmations: dict[str, int] = {}
-    for row in _read(data / "moderngov" / "DERIVED_merged_moderngov_hosts.csv"):
+    for row in hosts:
         for code in filter(None, row["lgsf_codes"].split(";")):
             confirmations[code.strip()] = max(
                 confirmations.get(code.strip(), 0), int(row["n_sources"] or 0)
@@ -287,7 +288,9 @@ def _site_label(host: str) -> str:
     return ""
 
 
-def _other_sites(data: Path, by_code: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+def _other_sites(
+    hosts: list[dict[str, str]], by_code: dict[str, dict[str, str]]
+) -> dict[str, list[str]]:
     """More committee-system hosts of each council, from the merged ModernGov host list
     ("camden.moderngov.co.uk", "democratiaeth.cyngor.gwynedd.gov.uk", a former council's
     "democracy.barrowbc.gov.uk"): a host the list ties to councils' register codes, or,
@@ -296,7 +299,7 @@ def _other_sites(data: Path, by_code: dict[str, dict[str, str]]) -> dict[str, li
     ("moderngov.merseytravel.gov.uk", listed beside "Liverpool") is left out."""
     slugs = {c: {_slug(r["nice-name"]), _slug(r["official-name"])} for c, r in by_code.items()}
     sites: dict[str, list[str]] = defaultdict(list)
-    for row in _read(data / "moderngov" / "DERIVED_merged_moderngov_hosts.csv"):
+    for row in hosts:
         host = row["host"].split(":", 1)[0].lower().removeprefix("www.")
         if not host or host[0].isdigit() or "." not in host:
             continue
@@ -317,10 +320,11 @@ def build(data: Path) -> list[dict[str, Any]]:
         r["gss"]: r
         for r in _read(data / "register" / "govuk_local_links_manager" / "local-authorities.csv")
     }
-    committees = _committee_systems(data)
+    hosts = _read(data / "moderngov" / "DERIVED_merged_moderngov_hosts.csv")
+    committees = _committee_systems(data, hosts)
 
     by_code = {r["local-authority-code"]: r for r in reg}
-    other_sites = _other_sites(data, by_code)
+    other_sites = _other_sites(hosts, by_code)
     gss_of = {code: (r["gss-code"] or r["snac"]) for code, r in by_code.items()}
     lookup_names: dict[str, list[str]] = defaultdict(list)
     for row in lookup:
