@@ -184,7 +184,8 @@ _TITLE_OF = re.compile(
 ORGANISATION_WORDS = frozenset(
     """police constabulary fire nhs healthcare hospital hospitals ambulance icb university
     college airport wildlife cricket ccc rugby chamber cathedral prison zoo society union
-    diocese enterprise ballet opera orchestra philharmonic board""".split()
+    diocese enterprise ballet opera orchestra philharmonic board court courts tribunal
+    trains railway fringe""".split()
 )
 # ...and these only right after it ("the Liverpool Echo", "Hull Daily Mail", "Woking MP",
 # "Thames Water"): as a later word of a title-case headline they are ordinary words
@@ -192,7 +193,7 @@ ORGANISATION_WORDS = frozenset(
 NEXT_WORD_BODIES = frozenset(
     """echo post live telegraph times herald mercury observer advertiser gazette chronicle
     evening daily courier journal standard argus mail news express examiner press park
-    festival water mp mps pcc palace star sentinel messenger online reporter""".split()
+    festival water mp mps pcc palace star sentinel messenger online reporter brown""".split()
 )
 # lower-case words after "fire" that make it the fire service, not a fire in the town
 _FIRE_NEXT = frozenset(
@@ -399,8 +400,10 @@ _COUNCIL_TALK = frozenset(
     "council councils councillor councillors cllr authority mayor cabinet".split()
 )
 # Words of a cricket report, where the counties' bare names are their teams
-CRICKET_WORDS = frozenset("wicket wickets innings batting bowled bowler".split())
-SPORT_PHRASES = (" kick off ", " cup tie ", " play off ")
+CRICKET_WORDS = frozenset(
+    "wicket wickets innings batting bowled bowler bowlers batsman batsmen batter batters".split()
+)
+SPORT_PHRASES = (" kick off ", " cup tie ", " play off ", " home games ", " away games ")
 # Council names that are also verbs: "Reading the report, ..." is no town
 VERBISH = frozenset(("reading", "bury"))
 _VERB_OBJECTS = frozenset(
@@ -662,7 +665,16 @@ _NOT_THE_PLACE_BEFORE = {
     "hackney": ("carriage", "carriages", "cab", "cabs"),  # a licensed taxi, anywhere
     "brent": ("crude", "oil", "blend"),
     "greenwich": ("mean",),
+    "halifax": ("bank", "branch", "branches", "mortgage", "mortgages"),
 }
+# a place before one of these lower-case words names a product ("Worcester sauce",
+# "Melton Mowbray pork pies", "Eccles cakes"), made or sold anywhere
+_PRODUCTS_AFTER = frozenset(
+    """sauce pork pie pies tart tarts cake cakes bun buns cheese cheeses sausage sausages
+    rock fudge toffee ale""".split()
+)
+# "Halifax has cut mortgage rates": the bank, where an item speaks of lending
+_LENDING = frozenset("mortgage mortgages lender lenders lloyds isa isas remortgage".split())
 # lower-case words after "X Town" that make it the town ("Luton Town centre"), not its club
 _TOWN_THINGS = frozenset(
     """centre center hall council councils councillor councillors deal fund board plan
@@ -1214,6 +1226,8 @@ class Linker:
             return False
         if nxt.lower().rstrip(".,;:") in _NOT_THE_PLACE_BEFORE.get(word.lower(), ()):
             return False  # "Hackney Carriage licences", "Brent crude"
+        if nxt[:1].islower() and nxt.rstrip(".,;:") in _PRODUCTS_AFTER:
+            return False  # "Worcester sauce"
         if (
             nxt.rstrip(".,;:") == "Town"
             and len(after) > 1
@@ -1465,6 +1479,9 @@ class Linker:
                     and _GOVERNMENT_IN.search(cased, max(0, sp[0] - 30), sp[0] + 1)
                 )
             ]  # "ministers in Cardiff Bay"
+        if "halifax" in words and not _LENDING.isdisjoint(words):
+            spans = [sp for sp in spans if norm[sp[0] + 1 : sp[1] - 1] != "halifax"]
+            matches = [m for m in matches if m[2] != "halifax"]  # the bank
         health_boards = _named_after_nhs(cased, matches, spans) if " NHS " in cased else set()
         if health_boards:
             spans = [sp for sp in spans if sp[0] not in health_boards]
@@ -1488,6 +1505,11 @@ class Linker:
                 norm[end : end + 16].split(" ", 1)[0] in SPORT_SUFFIXES  # no copy of the rest
                 and not (spans and self._inside_longer(spans, start, end))  # Leicester Forest East
                 for start, end, _, _ in matches
+            )
+            or any(
+                norm[sp[1] : sp[1] + 16].split(" ", 1)[0] in SPORT_SUFFIXES  # "Hull FC"
+                and not self._inside_longer(named, sp[0], sp[1])
+                for sp in spans
             )
         )
         # a sports report that never speaks of a council: its places are its teams'
@@ -1829,7 +1851,8 @@ class Linker:
         for k, ((p_start, p_end, p_name, p_map), (start, end, name, gss_map)) in enumerate(
             zip(tokens, tokens[1:], strict=False)
         ):
-            if p_end - 1 != start:
+            located_in = cased[p_end - 1 : start + 1].lower() == " in "
+            if p_end - 1 != start and not located_in:
                 continue  # only a name right after another can locate it (rare: cheap)
             if k + 2 < len(tokens) and tokens[k + 2][0] == end - 1:
                 continue  # a list goes on: "Croydon, Cumberland, Eastbourne and Woking"
@@ -1843,6 +1866,12 @@ class Linker:
                 self.councils[g].parent_gss or "" for g in p_councils if g in self.councils
             }
             if not (councils & around or any(self._county_like(g) for g in councils)):
+                continue
+            if located_in:
+                # "Newport in Shropshire": a county after a town in it (but "councils
+                # in Devon" is no town)
+                if not councils & p_councils and any(self._county_like(g) for g in councils):
+                    locators.add(start)
                 continue
             if comma_pairs is None:  # one pass over the text, only when needed
                 comma_pairs = _comma_pairs(body)

@@ -104,7 +104,7 @@ KNOWN_ABBREVIATIONS = {
     ],
     "CHW": ["CWAC", "CWaC Council", "Cheshire West", "Cheshire West Council"],
     "NTL": ["NPT Council", "NPTCBC"],
-    "SCB": ["Borders Council"],
+    "SCB": ["Borders Council", "The Borders"],  # "councillors in the Borders"
     "CLK": ["Clacks Council"],
     "ELS": ["CnES"],
     "AGY": ["Ynys Môn", "Ynys Mon", "Ynys Môn Council"],
