@@ -814,6 +814,12 @@ def _comma_pairs(body: str) -> set[tuple[str, str]]:
     return {(a.lower(), b.lower()) for a, b in _COMMA_PAIR.findall(_prepare_commas(body))}
 
 
+# "Kent County Council", not "the county council"
+_NAMED_COUNTY_COUNCIL = re.compile(r"(?<! the) county council")
+# a section of a paper's site named after its patch: "/news/hull-east-yorkshire-news/"
+_REGION_SECTION = re.compile(r"/([a-z-]+)-news/")
+
+
 @lru_cache(maxsize=4096)
 def _host_path(url: str | None) -> tuple[str, str]:
     """An address's lower-case host and its path, parsed once for the several checks of
@@ -1651,13 +1657,23 @@ class Linker:
             # a site two councils share: it is about the one(s) its words name, or both
             for site_gss in [g for g in shared_site if g in candidates] or shared_site:
                 add(site_gss, URL_CONFIDENCE, True, "url")
+        # "The county council has approved ...", on a page whose address or outlet
+        # names a district: that district's county council
+        county_talk = " the county council" in norm and not _NAMED_COUNTY_COUNCIL.search(norm)
+
+        def county_of(gss: str) -> str:
+            parent = self.councils[gss].parent_gss
+            if county_talk and parent in self.councils and self._valid(parent, when):
+                return parent
+            return gss
+
         if url_words and not any(
             c.in_lede and c.best >= WEAK_CONFIDENCE for c in candidates.values()
         ):
             # a local paper's address often names its patch ("...-bradford-council-...")
             for gss in url_words - some_council_of:  # the text says which it is not
                 if self._valid(gss, when) or when is None:
-                    add(gss, URL_WORDS_CONFIDENCE, True, "url")
+                    add(county_of(gss), URL_WORDS_CONFIDENCE, True, "url")
         if not any(c.best > WEAK_CONFIDENCE for c in candidates.values()):
             # towns count beside bare names ("flooding in Hull and York"), not beside a
             # council named as one, whose story it is
@@ -1669,7 +1685,7 @@ class Linker:
         if not candidates and not national:
             # a local paper's address names the town ("/news/halesworth-library-reopens-...")
             for gss in url_places:
-                add(gss, URL_PLACE_CONFIDENCE, True, "place")
+                add(county_of(gss), URL_PLACE_CONFIDENCE, True, "place")
         if not candidates and not _COUNCIL_TALK.isdisjoint(words):
             # "Woking MP Will Forster called for help for the council": nothing else names
             # it, and the council spoken of is most likely the one of the MP's seat
@@ -1681,7 +1697,7 @@ class Linker:
             # syndicated national pages are about somewhere else)
             outlet = self._outlet_of_the_day(url, when)
             if outlet:
-                add(outlet, OUTLET_CONFIDENCE, True, "outlet")
+                add(county_of(outlet), OUTLET_CONFIDENCE, True, "outlet")
         if not candidates and not national and url_gss is None:
             # a village's or a local group's own site, named after its place
             host_place = self._host_place(url, when)
@@ -2000,7 +2016,7 @@ class Linker:
         the councils of the towns its path names. The BBC's addresses name a region's
         section ("/news/uk-england-kent-67890"), never a council."""
         host, path = _host_path(url)
-        path = "" if _is_bbc(host) else path
+        path = "" if _is_bbc(host) else self._without_region_sections(path.lower(), when)
         words = " " + " ".join(re.split(r"[^a-z0-9]+", f"{host} {path}".lower())) + " "
         found: set[str] = set()
         spans = self._place_spans(words, when)
@@ -2026,6 +2042,19 @@ class Linker:
                 found.add(named[0])
         path_from = len(" ".join(re.split(r"[^a-z0-9]+", host))) + 1
         return found, {gss for start, _, gss in spans if start >= path_from}
+
+    def _without_region_sections(self, path: str, when: date | None) -> str:
+        """The path less a paper's section for a region of several councils
+        ("/news/hull-east-yorkshire-news/"): the section is no council's, the story's
+        own words after it still count."""
+        for m in _REGION_SECTION.finditer(path):
+            words = " " + m[1].replace("-", " ") + " "
+            councils = {g for _, _, g in self._place_spans(words, when)} | {
+                g for *_, gss_map in self._matches(words) for g, _ in gss_map
+            }
+            if len(councils) > 1:
+                path = path.replace(m[0], "/")
+        return path
 
     @staticmethod
     def _lede_end(body: str, cased: str) -> int:

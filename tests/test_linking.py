@@ -405,6 +405,32 @@ def test_url_words_mean_the_council_of_the_items_date() -> None:
     assert [lk.gss for lk in LINKER.link("Consultation update.", url=url)] == ["E06000066"]
 
 
+def test_the_county_council_on_a_districts_page_is_its_county() -> None:
+    text = "The county council has approved a 4.99% rise in council tax."
+    when = date(2025, 2, 1)
+    # an address naming a district's town, an outlet whose patch is a district
+    url = "https://www.kentonline.co.uk/maidstone/news/county-council-tax-rise-123/"
+    assert primaries(text, url=url, when=when) == {"E10000016"}  # Kent, not Maidstone
+    url = "https://www.bexhillobserver.net/news/politics/council-tax-rise-123"
+    assert primaries(text, url=url, when=when) == {"E10000011"}  # East Sussex, not Rother
+    # the district itself when the item does not speak of the county council, or names
+    # another county council in full
+    assert primaries("The council has approved the rise.", url=url, when=when) == {"E07000064"}
+    text = "The county council and Kent County Council have approved the rise."
+    assert "E10000011" not in primaries(text, url=url, when=when)
+
+
+def test_a_papers_regional_section_names_no_council() -> None:
+    url = "https://www.hulldailymail.co.uk/news/hull-east-yorkshire-news/car-park-shut-123"
+    # the section names Hull and the East Riding: neither is the story's; the outlet's
+    # own patch is the fallback
+    assert links("The car park will close.", url=url, when=date(2025, 2, 1)) == [
+        ("E06000010", "primary")
+    ]
+    url = "https://www.hulldailymail.co.uk/news/hull-east-yorkshire-news/beverley-car-park-123"
+    assert primaries("The car park will close.", url=url, when=date(2025, 2, 1)) == {"E06000011"}
+
+
 def test_city_of_is_no_council() -> None:
     assert LINKER.link("The City of Culture bid was launched on Monday.") == []
 
