@@ -529,6 +529,13 @@ def _named_after_nhs(
     return out
 
 
+def _sport_suffix_after(norm: str, end: int) -> str:
+    """The word after a name ending at ``end`` when it ends a club's name ("forest" in
+    "nottingham forest"), else ""."""
+    word = norm[end : end + 16].split(" ", 1)[0]  # no copy of the rest
+    return word if word in SPORT_SUFFIXES else ""
+
+
 def _sporty(norm: str, words: set[str]) -> bool:
     """Is this (padded, normalised) text, whose words are ``words``, about sport?"""
     return not SPORT_WORDS.isdisjoint(words) or any(p in norm for p in SPORT_PHRASES)
@@ -814,6 +821,9 @@ def _comma_pairs(body: str) -> set[tuple[str, str]]:
     return {(a.lower(), b.lower()) for a, b in _COMMA_PAIR.findall(_prepare_commas(body))}
 
 
+# the first word of a town's name that may be a possessive written without its
+# apostrophe: "shepherds bush", "kings heath" (not "moss side")
+_POSSESSIVE_FORM = re.compile(r"^([a-z]{3,}[^s\W])s ")
 # "Kent County Council", not "the county council"
 _NAMED_COUNTY_COUNCIL = re.compile(r"(?<! the) county council")
 # a section of a paper's site named after its patch: "/news/hull-east-yorkshire-news/"
@@ -971,9 +981,12 @@ class Linker:
                 name = normalise_name(raw)
                 if name in council_names or name in AMBIGUOUS:
                     continue
-                written = key(name)
-                if len(written) >= shortest:
-                    owners.setdefault(written, set()).add(gss)
+                for form in {name, _POSSESSIVE_FORM.sub(r"\1 ", name)}:
+                    # "Shepherds Bush" is also written "Shepherd's Bush", which the
+                    # text's preparation reads as "shepherd bush"
+                    written = key(form)
+                    if len(written) >= shortest:
+                        owners.setdefault(written, set()).add(gss)
         table: dict[str, tuple[str, ...]] = {}
         for written, gss_set in owners.items():
             ordered = sorted(gss_set, key=lambda g: (not self.councils[g].current, g))
@@ -1228,8 +1241,15 @@ class Linker:
             return False  # "Reading the report", "Bury the past"
         if prev == "new" or (before and before[-1] == "New"):
             return False
-        if nxt.lower() in SPORT_SUFFIXES:
-            return False
+        if (
+            nxt.lower() in SPORT_SUFFIXES
+            and (
+                word.lower().rsplit(" ", 1)[-1],
+                nxt.lower(),
+            )
+            not in commas
+        ):
+            return False  # "Nottingham Forest", not "Cotswold, Forest of Dean and ..."
         if nxt.lower().rstrip(".,;:") in _NOT_THE_PLACE_BEFORE.get(word.lower(), ()):
             return False  # "Hackney Carriage licences", "Brent crude"
         if nxt[:1].islower() and nxt.rstrip(".,;:") in _PRODUCTS_AFTER:
@@ -1500,6 +1520,7 @@ class Linker:
             and (
                 any(m[2] in PERSONISH for m in matches)
                 or any(norm[sp[0] + 1 : sp[1] - 1] in PERSONISH for sp in spans)
+                or any(_sport_suffix_after(norm, m[1]) for m in matches)
             )
             else frozenset()
         )
@@ -1508,9 +1529,10 @@ class Linker:
             cricket
             or _sporty(norm, words)
             or any(
-                norm[end : end + 16].split(" ", 1)[0] in SPORT_SUFFIXES  # no copy of the rest
+                _sport_suffix_after(norm, end)
                 and not (spans and self._inside_longer(spans, start, end))  # Leicester Forest East
-                for start, end, _, _ in matches
+                and (name.rsplit(" ", 1)[-1], _sport_suffix_after(norm, end)) not in commas
+                for start, end, name, _ in matches
             )
             or any(
                 norm[sp[1] : sp[1] + 16].split(" ", 1)[0] in SPORT_SUFFIXES  # "Hull FC"

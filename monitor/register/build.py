@@ -73,6 +73,7 @@ _COMPASS_INITIALS = {
 # Initialisms in common use for particular councils (by mySociety code).
 KNOWN_ABBREVIATIONS = {
     "KEC": ["RBKC", "K&C Council"],
+    "LND": ["Corporation of London", "City Corporation"],
     "BPC": ["BCP Council", "BCP"],
     "WNM": ["RBWM"],
     "KTT": ["RBK"],
