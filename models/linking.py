@@ -65,10 +65,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Container, Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -808,12 +809,42 @@ def _prepare_commas(text: str) -> str:
     return _prepare(text.replace(",", " , "), _NON_WORD_NOT_COMMA)
 
 
-_SENTENCE_END = re.compile(r"[.!?\n]\s")
+# a sentence's end, but not an abbreviation's full stop ("St. Helens", "Cllr. Smith")
+_SENTENCE_END = re.compile(
+    r"(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bCllr)(?<!\bCoun)[.!?\n]\s"
+)
 
 
 def _offset(body: str, i: int) -> int:
     """Where ``body[i]`` falls in the padded text the automaton reads."""
     return len(" " + _prepare(body[:i]))
+
+
+def _crossing(spans: list[tuple[int, int, str, _T]]) -> bool:
+    """Do two of these (start-sorted) names cross, neither holding the other?"""
+    reach_start, reach = -1, -1  # the name reaching farthest so far
+    for start, end, _, _ in spans:
+        if reach_start < start < reach - 1 < end - 1:
+            return True
+        if end > reach:
+            reach_start, reach = start, end
+    return False
+
+
+class _Commas:
+    """The word pairs a comma parts in an item ("Bury, Rochdale"), found on the first
+    question: most items never ask, and finding them costs another pass over the text."""
+
+    __slots__ = ("_body", "_pairs")
+
+    def __init__(self, body: str) -> None:
+        self._body = body
+        self._pairs: set[tuple[str, str]] | None = None
+
+    def __contains__(self, pair: object) -> bool:
+        if self._pairs is None:
+            self._pairs = _comma_pairs(self._body) if "," in self._body else set()
+        return pair in self._pairs
 
 
 def _comma_pairs(body: str) -> set[tuple[str, str]]:
@@ -1166,14 +1197,23 @@ class Linker:
         heirs = self._heirs(gss, when or date.max)
         return heirs.pop() if len(heirs) == 1 else None
 
-    def _matches(self, text: str) -> list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]:
+    def _matches(
+        self, text: str, commas: Container[tuple[str, str]] = frozenset()
+    ) -> list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]:
         """Longest non-overlapping name matches: (start, end, name, ((gss, strong)...)) with
-        offsets into the space-padded normalised text."""
+        offsets into the space-padded normalised text. Where two names cross, one read
+        across a comma loses ("Westminster, City of London": not "Westminster City")."""
         found = []
         for last, (name, gss_map) in self.automaton.iter(text):
             # the pattern is " name ": [start, end) covers both spaces
             end = last + 1
             found.append((end - len(name) - 2, end, name, gss_map))
+        if len(found) > 1:
+            found.sort()
+            if _crossing(found):
+                found = [
+                    m for m in found if not any(pair in commas for pair in pairwise(m[2].split()))
+                ]
         found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
         taken = bytearray(len(text) + 1)  # characters a longer name has claimed
         kept = []
@@ -1185,6 +1225,28 @@ class Linker:
             kept.append((start, end, name, gss_map))
         return sorted(kept)
 
+    def _joint_names_split(
+        self, norm: str, matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]
+    ) -> list[tuple[int, int, str, tuple[tuple[str, bool], ...]]]:
+        """A combined authority named after two councils, followed by "councils" ("York
+        and North Yorkshire councils"), is those two councils."""
+        out = []
+        for start, end, name, gss_map in matches:
+            first, sep, second = name.partition(" and ")
+            if (
+                sep
+                and norm.startswith(" councils ", end - 1)
+                and not any(self.councils[g].principal for g, _ in gss_map if g in self.councils)
+            ):
+                one = self.automaton.get(f" {first} ", None)
+                two = self.automaton.get(f" {second} ", None)
+                if one is not None and two is not None:
+                    out.append((start, start + len(first) + 2, *one))
+                    out.append((end - len(second) - 2, end, *two))
+                    continue
+            out.append((start, end, name, gss_map))
+        return out
+
     def _bare_mention_ok(
         self,
         cased: str,
@@ -1192,7 +1254,7 @@ class Linker:
         end: int,
         sport: bool,
         cued: bool = False,
-        commas: Set[tuple[str, str]] = frozenset(),
+        commas: Container[tuple[str, str]] = frozenset(),
     ) -> bool:
         """A bare place name counts only when it looks like the place: capitalised, not a
         person, not a club, not abroad. ``commas`` holds the word pairs a comma parts
@@ -1204,8 +1266,9 @@ class Linker:
         after = cased[end - 1 : end + 100].split()
         prev = before[-1].lower().strip("'") if before else ""
         nxt = after[0] if after else ""
-        if prev in TITLES or prev in FIRST_NAMES:
-            return False
+        first = word.split(" ", 1)[0].lower()
+        if (prev in TITLES or prev in FIRST_NAMES) and (prev, first) not in commas:
+            return False  # "Dean Redbridge", not "Forest of Dean, Redbridge and ..."
         if (
             before
             and before[-1][:1].isupper()
@@ -1229,15 +1292,21 @@ class Linker:
             word == "Rugby"
             and before
             and before[-1][:1].isupper()
+            and (before[-1].lower(), "rugby") not in commas
             and (
                 before[-1].lower() in self.town_owners
                 or self.automaton.get(f" {before[-1].lower()} ", None) is not None
             )
         ):
             return False  # Bath Rugby, Gloucester Rugby: a town's name before it, a club
-        if self._names_another_body(after):
+        last = word.rsplit(" ", 1)[-1].lower()
+        if self._names_another_body(after) and (last, nxt.lower()) not in commas:
             return False
-        if word.lower() in VERBISH and nxt.lower() in _VERB_OBJECTS:
+        if (
+            word.lower() in VERBISH
+            and nxt.lower() in _VERB_OBJECTS
+            and (last, nxt.lower()) not in commas
+        ):
             return False  # "Reading the report", "Bury the past"
         if prev == "new" or (before and before[-1] == "New"):
             return False
@@ -1352,7 +1421,8 @@ class Linker:
             if counted > 3 or low == "council":
                 return False
             if low in ORGANISATION_WORDS:
-                return True
+                # "Coventry and Rugby councils": Rugby the council, not "Bath Rugby"
+                return after[i + 1 : i + 2] not in (["councils"], ["council"])
         return False
 
     def _resolve(
@@ -1362,15 +1432,17 @@ class Linker:
         context: str,
         when: date | None,
         regions: frozenset[str] = frozenset(),
+        listed: bool = False,
     ) -> list[tuple[str, bool]]:
         """The council(s) a matched name means, by context cues, by the region the item
-        is about and by date."""
+        is about and by date. In a list of councils ("Newport, Worthing and Kent
+        councils") a shared name is the council of that name, wherever the others are."""
         if name in AMBIGUOUS:
             options = AMBIGUOUS[name]
             for gss, cues in options:
-                if any(cue in context for cue in cues):
+                if not listed and any(cue in context for cue in cues):
                     return [(self._of_the_day(gss, when), False)]
-            in_region = [g for g, _ in options if self.councils[g].region in regions]
+            in_region = [g for g, _ in options if self.councils[g].region in regions and not listed]
             chosen = in_region[0] if len(in_region) == 1 else options[-1][0]
             return [(self._of_the_day(chosen, when), False)]
         if name in self.shared_towns:
@@ -1475,7 +1547,10 @@ class Linker:
         cased = " " + _prepare(body) + " "
         norm = cased.lower()
         lede_end = self._lede_end(body, cased)
-        matches = self._matches(norm)
+        commas = _Commas(body)
+        matches = self._matches(norm, commas)
+        if " councils " in norm:
+            matches = self._joint_names_split(norm, matches)
         # a text naming one club ("Leeds United") is about sport, so "Leicester City" is
         # a club too
         words = set(norm.split())
@@ -1514,16 +1589,6 @@ class Linker:
             matches = [m for m in matches if m[0] not in health_boards]
         # "Bury, Rochdale and Oldham": a comma parts a place that reads as a first name
         # from the capitalised word after it
-        commas: Set[tuple[str, str]] = (
-            _comma_pairs(body)
-            if "," in body
-            and (
-                any(m[2] in PERSONISH for m in matches)
-                or any(norm[sp[0] + 1 : sp[1] - 1] in PERSONISH for sp in spans)
-                or any(_sport_suffix_after(norm, m[1]) for m in matches)
-            )
-            else frozenset()
-        )
         cricket = not CRICKET_WORDS.isdisjoint(words)
         sport = (
             cricket
@@ -1635,7 +1700,9 @@ class Linker:
                 continue  # "City of London Police", "City of Bristol College"
             if name in abroad and _is_strong(name):
                 continue  # "Birmingham City Council in Alabama"
-            for gss, strong in self._resolve(name, gss_map, context, when, regions):
+            for gss, strong in self._resolve(
+                name, gss_map, context, when, regions, listed=start in listed
+            ):
                 if not strong and (
                     name in abroad
                     or cricket
@@ -1948,7 +2015,8 @@ class Linker:
             if group:
                 joined = joined or bool(cased[prev_end - 1 : start + 1].strip())
             prev_end = end
-            full = name.endswith(" council") and any(strong for _, strong in gss_map)
+            # a council named in full: "Lancashire County Council", "City of Edinburgh"
+            full = any(strong for _, strong in gss_map)
             group.append((start, bool(name) and start not in locators, full))
             if joined and regional and _REGIONAL_AFTER.match(cased, end - 1):
                 # "the Hull and East Yorkshire mayor", "the Devon and Torbay combined
@@ -2010,7 +2078,7 @@ class Linker:
         sport: bool,
         add: Callable[[str, float, bool, str], None],
         peers: Set[int] = frozenset(),
-        commas: Set[tuple[str, str]] = frozenset(),
+        commas: Container[tuple[str, str]] = frozenset(),
     ) -> None:
         """Towns named in the text vote for their council, each passing the same checks
         as a bare council name: capitalised, not a person, not a club, not abroad. A town

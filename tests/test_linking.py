@@ -654,6 +654,34 @@ def test_every_current_council_is_found_by_its_names_in_press_sentences(template
 @pytest.mark.parametrize(
     "template",
     [
+        "{a}, {b} and {c} councils have agreed to share a chief executive.",
+        "Leaders of {a}, {b} and {c} councils met on Monday.",
+        "{a} and {b} councils will merge their planning teams.",
+    ],
+)
+def test_every_current_council_is_found_in_a_list_of_its_neighbours(template: str) -> None:
+    """Each council in turn with the next two of its region by code, named bare and
+    followed by "councils": each named one primary, whatever the names beside it are
+    ("Cotswold, Forest of Dean": no club; "Forest of Dean, Redbridge": no "Dean Redbridge";
+    "Newport, Worthing and Kent councils": the Welsh city's council; "York and North
+    Yorkshire councils": the two councils, not their combined authority)."""
+    by_region: dict[str, list] = {}
+    for c in sorted(load_register().current(), key=lambda c: c.gss):
+        by_region.setdefault(c.region, []).append(c)
+    wrong = []
+    for peers in by_region.values():
+        for i in range(len(peers)):
+            trio = [peers[(i + k) % len(peers)] for k in range(3)]
+            text = template.format(a=trio[0].short_name, b=trio[1].short_name, c=trio[2].short_name)
+            want = {c.gss for c in trio[: template.count("{")]}
+            if (found := primaries(text, when=date(2026, 6, 1))) != want:
+                wrong.append((text, sorted(found)))
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
         "{alias} has approved its budget for next year.",
         "Councillors at {alias} voted to close the leisure centre.",
     ],

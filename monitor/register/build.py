@@ -221,6 +221,15 @@ def press_forms(official: str, short: str, type_code: str) -> list[str]:
             if type_code == "CTY":
                 forms.append(f"{initials}{rest} County Council")
             break
+    # "City of Edinburgh Council", "City of Westminster", "St Albans City and District
+    # Council": the press calls them "Edinburgh City Council", "Westminster City Council"
+    # (the City of London's corporation is no "London City Council")
+    if (official.startswith("City of ") or " City and District " in official) and short not in (
+        "City of London",
+        "London",
+    ):
+        town = re.sub(r"^City of | City$", "", short)
+        forms.append(f"{town} City Council")
     # "Saint Albans", "Saint Helens": the press mostly writes "St", sometimes in full
     forms += [
         "Saint " + f.split(" ", 1)[1]
