@@ -857,6 +857,25 @@ def _comma_pairs(body: str) -> set[tuple[str, str]]:
 _POSSESSIVE_FORM = re.compile(r"^([a-z]{3,}[^s\W])s ")
 # "Kent County Council", not "the county council"
 _NAMED_COUNTY_COUNCIL = re.compile(r"(?<! the) county council")
+# a date in an address's path: "/2018/05/12/", "/2018/05/", "/2018-05-12-"
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])(?:[/-](0[1-9]|[12]\d|3[01]))?(?=[/-])")
+
+
+def _url_date(url: str | None) -> date | None:
+    """The date an address's path gives, if any (the first of the month when it gives no
+    day); None for none, or one that is no real date or lies in the future."""
+    if not url:
+        return None
+    match = _URL_DATE.search(_host_path(url)[1])
+    if not match:
+        return None
+    try:
+        found = date(int(match[1]), int(match[2]), int(match[3] or 1))
+    except ValueError:  # "/2019/02/30/"
+        return None
+    return found if found <= date.today() else None
+
+
 # a section of a paper's site named after its patch: "/news/hull-east-yorkshire-news/"
 _REGION_SECTION = re.compile(r"/([a-z-]+)-news/")
 
@@ -1511,6 +1530,8 @@ class Linker:
         url: str | None = None,
         source_council: str | None = None,
     ) -> list[Link]:
+        if when is None:
+            when = _url_date(url)  # "/2018/05/12/...": the day an undated page was posted
         candidates: dict[str, _Candidate] = {}
 
         def add(

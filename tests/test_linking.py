@@ -431,6 +431,29 @@ def test_a_papers_regional_section_names_no_council() -> None:
     assert primaries("The car park will close.", url=url, when=date(2025, 2, 1)) == {"E06000011"}
 
 
+@pytest.mark.parametrize(
+    "url,gss",
+    [
+        # Taunton Deane until April 2019, Somerset West and Taunton until April 2023,
+        # Somerset Council since: an undated page's address says which
+        ("https://www.example-gazette.co.uk/2018/05/12/taunton-plan/", "E07000190"),
+        ("https://www.example-gazette.co.uk/2021/05/taunton-plan/", "E07000246"),
+        ("https://www.example-gazette.co.uk/news/2018-05-12-taunton-plan", "E07000190"),
+        ("https://www.example-gazette.co.uk/news/taunton-plan", "E06000066"),  # today's
+        ("https://www.example-gazette.co.uk/2019/02/30/taunton-plan/", "E06000066"),  # no day
+        ("https://www.example-gazette.co.uk/2999/01/01/taunton-plan/", "E06000066"),  # future
+    ],
+)
+def test_an_undated_items_address_gives_its_date(url: str, gss: str) -> None:
+    assert primaries("Councillors in Taunton approved the plan.", url=url) == {gss}
+
+
+def test_an_items_own_date_outranks_its_address() -> None:
+    url = "https://www.example-gazette.co.uk/2018/05/12/taunton-plan/"
+    text = "Councillors in Taunton approved the plan."
+    assert primaries(text, url=url, when=date(2024, 1, 1)) == {"E06000066"}
+
+
 def test_city_of_is_no_council() -> None:
     assert LINKER.link("The City of Culture bid was launched on Monday.") == []
 
