@@ -73,7 +73,7 @@ _COMPASS_INITIALS = {
 # Initialisms in common use for particular councils (by mySociety code).
 KNOWN_ABBREVIATIONS = {
     "KEC": ["RBKC", "K&C Council"],
-    "LND": ["Corporation of London", "City Corporation"],
+    "LND": ["Corporation of London", "City Corporation", "Lord Mayor of London"],
     "BPC": ["BCP Council", "BCP"],
     "WNM": ["RBWM"],
     "KTT": ["RBK"],
