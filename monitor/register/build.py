@@ -73,6 +73,7 @@ _COMPASS_INITIALS = {
 # Initialisms in common use for particular councils (by mySociety code).
 KNOWN_ABBREVIATIONS = {
     "KEC": ["RBKC", "K&C Council"],
+    "SHN": ["St Helens Borough Council"],  # its name since 2021
     "LND": ["Corporation of London", "City Corporation", "Lord Mayor of London"],
     "BPC": ["BCP Council", "BCP"],
     "WNM": ["RBWM"],
