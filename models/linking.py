@@ -788,7 +788,9 @@ def _some_council_in(cased: str, start: int, end: int) -> bool:
 
 
 _POSSESSIVE = re.compile(r"['’]s\b")
-_APOSTROPHE = re.compile(r"['’]")
+# deleted, not spaced: apostrophes, and the invisible soft hyphens and zero-width
+# characters that scraped pages leave inside words ("Wok\u00ading\u00adham")
+_DELETED = re.compile("['’\u00ad\u200b-\u200d\u2060\ufeff]")
 
 
 def _prepare(text: str, non_word: re.Pattern[str] = _NON_WORD) -> str:
@@ -796,7 +798,7 @@ def _prepare(text: str, non_word: re.Pattern[str] = _NON_WORD) -> str:
     Lynn" become "Bradford" and "King Lynn" on both sides), '&' a word of its own,
     punctuation and hyphens as spaces; positions stay aligned with its lower-case copy."""
     text = _POSSESSIVE.sub("", text)
-    text = _APOSTROPHE.sub("", text).replace("&", " & ")
+    text = _DELETED.sub("", text).replace("&", " & ")
     return non_word.sub(" ", text)
 
 
@@ -811,7 +813,7 @@ def _prepare_commas(text: str) -> str:
 
 # a sentence's end, but not an abbreviation's full stop ("St. Helens", "Cllr. Smith")
 _SENTENCE_END = re.compile(
-    r"(?<!\bSt)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bCllr)(?<!\bCoun)[.!?\n]\s"
+    r"[.!?\n](?<!\bSt\.)(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bCllr\.)(?<!\bCoun\.)\s"
 )
 
 

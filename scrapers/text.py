@@ -53,7 +53,10 @@ _DROP_TAGS = [
     "textarea",
     "head",
 ]
-_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# soft hyphens and zero-width characters sit inside words ("Wok\u00ading\u00adham"):
+# dropped, not made spaces
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _TRACKING = re.compile(
     r"^(utm_[a-z]+|at_[a-z]+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|"
@@ -90,6 +93,7 @@ SAFE_TAGS = {
 
 def normalise_space(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
     lines = [_SPACE.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

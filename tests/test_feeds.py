@@ -189,6 +189,13 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
     assert text == "Budget\nGap of £5m.\nNext steps"
 
 
+def test_html_to_text_drops_invisible_characters_inside_words() -> None:
+    # soft hyphens (&shy;) and zero-width spaces that a page puts inside words are
+    # dropped, so "Wokingham" stays one word for search and linking
+    text = html_to_text("<p>Wok&shy;ing&shy;ham Bor\u200bough Council&#8203; met.</p>")
+    assert text == "Wokingham Borough Council met."
+
+
 def test_sanitise_html_keeps_safe_markup_only() -> None:
     clean = sanitise_html(
         '<p onclick="x()">Hi <a href="javascript:y()">l</a> '

@@ -454,6 +454,11 @@ def test_an_items_own_date_outranks_its_address() -> None:
     assert primaries(text, url=url, when=date(2024, 1, 1)) == {"E06000066"}
 
 
+def test_invisible_characters_inside_a_name_do_not_hide_it() -> None:
+    assert primaries("Wok\u00ading\u00adham council approved the plan.") == {"E06000041"}
+    assert primaries("Croy\u200bdon Council has apologised.") == {"E09000008"}
+
+
 def test_city_of_is_no_council() -> None:
     assert LINKER.link("The City of Culture bid was launched on Monday.") == []
 
