@@ -186,7 +186,8 @@ ORGANISATION_WORDS = frozenset(
     """police constabulary fire nhs healthcare hospital hospitals ambulance icb university
     college airport wildlife cricket ccc rugby chamber cathedral prison zoo society union
     diocese enterprise ballet opera orchestra philharmonic board court courts tribunal
-    trains railway fringe""".split()
+    trains railway fringe foodbank advice rotary healthwatch parliament hospice club
+    trades bank""".split()
 )
 # ...and these only right after it ("the Liverpool Echo", "Hull Daily Mail", "Woking MP",
 # "Thames Water"): as a later word of a title-case headline they are ordinary words
@@ -1439,8 +1440,8 @@ class Linker:
                 return low in ("police", "prison") or (
                     low == "fire" and after[i + 1 : i + 2] != [] and after[i + 1] in _FIRE_NEXT
                 )
-            if counted > 3 or low == "council":
-                return False
+            if counted > 3 or (low == "council" and after[i - 1 : i] != ["Trades"]):
+                return False  # but "Leeds Trades Council", a body of trade unions
             if low in ORGANISATION_WORDS:
                 # "Coventry and Rugby councils": Rugby the council, not "Bath Rugby"
                 return after[i + 1 : i + 2] not in (["councils"], ["council"])

@@ -760,6 +760,13 @@ def test_the_council_named_first_leads_when_the_opening_names_none() -> None:
         "{a}, Western Australia, has a new lord mayor.",
         "Mrs Justice {a} ruled in favour of the claimants.",
         "{a} Building Society reported higher profits.",
+        "{a} Foodbank says demand has doubled.",
+        "{a} Food Bank says demand has doubled.",
+        "{a} Citizens Advice has seen a rise in debt cases.",
+        "The {a} Trades Council has called a rally against cuts.",
+        "The {a} Rotary Club raised £5,000 for the hospice.",
+        "{a} Healthwatch has published a report on GP access.",
+        "{a} Crown Court heard the case on Monday.",
     ],
 )
 def test_no_council_is_read_into_bodies_named_after_places(template: str) -> None:
