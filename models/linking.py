@@ -1974,8 +1974,11 @@ class Linker:
         if len(matches) + len(spans) < 2:
             return listed, peers, locators  # one name alone is neither
         tokens: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]] = sorted(
-            [*matches, *((s, e, "", ((g, False),)) for s, e, g in spans)]
-        )
+            [
+                *(m for m in matches if not self._inside_longer(spans, m[0], m[1])),
+                *((s, e, "", ((g, False),)) for s, e, g in spans),
+            ]
+        )  # a name inside a longer town's ("Stratford" in "Stratford-upon-Avon") is none
         comma_pairs: set[tuple[str, str]] | None = None  # words either side of a comma
         for k, ((p_start, p_end, p_name, p_map), (start, end, name, gss_map)) in enumerate(
             zip(tokens, tokens[1:], strict=False)
@@ -2062,6 +2065,8 @@ class Linker:
             return set()
         if name in AMBIGUOUS:
             return {self._of_the_day(g, when) for g, _ in AMBIGUOUS[name]}
+        if name in self.shared_towns:
+            return set(self.shared_towns[name])  # "Stratford, Warwickshire"
         return {h for g, _ in gss_map for h in self._heirs(g, when)}
 
     def _county_like(self, gss: str) -> bool:
