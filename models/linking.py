@@ -1332,14 +1332,7 @@ class Linker:
             return False  # "Reading the report", "Bury the past"
         if prev == "new" or (before and before[-1] == "New"):
             return False
-        if (
-            nxt.lower() in SPORT_SUFFIXES
-            and (
-                word.lower().rsplit(" ", 1)[-1],
-                nxt.lower(),
-            )
-            not in commas
-        ):
+        if nxt.lower() in SPORT_SUFFIXES and (last, nxt.lower()) not in commas:
             return False  # "Nottingham Forest", not "Cotswold, Forest of Dean and ..."
         if nxt.lower().rstrip(".,;:") in _NOT_THE_PLACE_BEFORE.get(word.lower(), ()):
             return False  # "Hackney Carriage licences", "Brent crude"
@@ -1571,6 +1564,8 @@ class Linker:
         cased = " " + _prepare(body) + " "
         norm = cased.lower()
         lede_end = self._lede_end(body, cased)
+        # "Bury, Rochdale and Oldham": a comma parts a place that reads as a first name
+        # from the capitalised word after it ("Forest of Dean, Redbridge")
         commas = _Commas(body)
         matches = self._matches(norm, commas)
         if " councils " in norm:
@@ -1611,16 +1606,14 @@ class Linker:
         if health_boards:
             spans = [sp for sp in spans if sp[0] not in health_boards]
             matches = [m for m in matches if m[0] not in health_boards]
-        # "Bury, Rochdale and Oldham": a comma parts a place that reads as a first name
-        # from the capitalised word after it
         cricket = not CRICKET_WORDS.isdisjoint(words)
         sport = (
             cricket
             or _sporty(norm, words)
             or any(
-                _sport_suffix_after(norm, end)
+                (suffix := _sport_suffix_after(norm, end))
                 and not (spans and self._inside_longer(spans, start, end))  # Leicester Forest East
-                and (name.rsplit(" ", 1)[-1], _sport_suffix_after(norm, end)) not in commas
+                and (name.rsplit(" ", 1)[-1], suffix) not in commas
                 for start, end, name, _ in matches
             )
             or any(
@@ -1639,7 +1632,9 @@ class Linker:
             if any(m[2] in AMBIGUOUS or m[2] in self.shared_towns for m in matches)
             else frozenset()
         )
-        listed, peers, locators = self._lists_and_locators(body, cased, norm, matches, spans, when)
+        listed, peers, locators = self._lists_and_locators(
+            commas, cased, norm, matches, spans, when
+        )
         if locators and spans:
             spans = [sp for sp in spans if sp[0] not in locators]
         county_hall = " hall " in norm
@@ -1956,7 +1951,7 @@ class Linker:
 
     def _lists_and_locators(
         self,
-        body: str,
+        commas: Container[tuple[str, str]],
         cased: str,
         norm: str,
         matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
@@ -1979,7 +1974,6 @@ class Linker:
                 *((s, e, "", ((g, False),)) for s, e, g in spans),
             ]
         )  # a name inside a longer town's ("Stratford" in "Stratford-upon-Avon") is none
-        comma_pairs: set[tuple[str, str]] | None = None  # words either side of a comma
         for k, ((p_start, p_end, p_name, p_map), (start, end, name, gss_map)) in enumerate(
             zip(tokens, tokens[1:], strict=False)
         ):
@@ -2005,11 +1999,9 @@ class Linker:
                 if not councils & p_councils and any(self._county_like(g) for g in councils):
                     locators.add(start)
                 continue
-            if comma_pairs is None:  # one pass over the text, only when needed
-                comma_pairs = _comma_pairs(body)
             last = cased[p_start + 1 : p_end - 1].split()[-1].lower()
             first = cased[start + 1 : end - 1].split()[0].lower()
-            if (last, first) in comma_pairs:
+            if (last, first) in commas:
                 locators.add(start)
         # what a list's end may say, looked for only when the text has it at all
         plural = " councils " in norm
