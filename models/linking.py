@@ -413,6 +413,25 @@ _VERB_OBJECTS = frozenset(
 )
 # after a town, words that make it a town, parish or community council, not its principal one
 _LOCAL_COUNCIL_AFTER = re.compile(r" (town|parish|community) council\b")
+# "Christchurch City Council", "Boston City Council": a bare name before "City Council"
+# that no council of the register bears is a city council abroad ... or one of the
+# parish-level city councils of these cities, whose principal council has another name
+_CITY_COUNCIL_AFTER = " city council"
+_PARISH_CITIES = frozenset(
+    (
+        "truro",
+        "salisbury",
+        "ripon",
+        "wells",
+        "hereford",
+        "chichester",
+        "lichfield",
+        "ely",
+        "bangor",
+        "st davids",
+        "st asaph",
+    )
+)
 
 
 def _title_case(after: list[str]) -> bool:
@@ -1741,6 +1760,11 @@ class Linker:
                 ):
                     some_council_of.add(gss)
                     continue
+                if not strong and norm.startswith(_CITY_COUNCIL_AFTER, end - 1):
+                    if name not in _PARISH_CITIES:
+                        continue  # no council of the register: one abroad
+                    add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
+                    continue  # "Truro City Council", a parish-level council
                 if not strong and _LOCAL_COUNCIL_AFTER.match(norm, end - 1):
                     # "Durham parish council": the place of a local council
                     add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
@@ -1757,9 +1781,13 @@ class Linker:
                 add(gss, confidence, start < lede_end, "text", compared, at=start)
         for start, end, gss in spans:
             # "Brighton council", "Bath council": a town named as its council's seat
-            if (_TOWN_COUNCIL.match(norm, end - 1) or start in listed) and self._bare_mention_ok(
-                cased, start, end, sport, cued=True
-            ):
+            if (
+                (
+                    _TOWN_COUNCIL.match(norm, end - 1)
+                    and not norm.startswith(_CITY_COUNCIL_AFTER, end - 1)
+                )
+                or start in listed
+            ) and self._bare_mention_ok(cased, start, end, sport, cued=True):
                 add(gss, TOWN_COUNCIL_CONFIDENCE, start < lede_end, "text", at=start)
         if shared_site:
             # a site two councils share: it is about the one(s) its words name, or both
@@ -2109,6 +2137,10 @@ class Linker:
         for start, end, gss in spans:
             if not self._bare_mention_ok(cased, start, end, sport, commas=commas):
                 continue
+            if norm.startswith(_CITY_COUNCIL_AFTER, end - 1) and (
+                norm[start + 1 : end - 1] not in _PARISH_CITIES
+            ):
+                continue  # "Hamilton City Council": abroad (Truro's is its parish)
             if county and norm.startswith(" county council ", end - 1):
                 continue  # no town is a county council: "Louth County Council" is Irish
             parent = self.councils[gss].parent_gss

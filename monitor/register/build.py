@@ -74,6 +74,7 @@ _COMPASS_INITIALS = {
 KNOWN_ABBREVIATIONS = {
     "KEC": ["RBKC", "K&C Council"],
     "SHN": ["St Helens Borough Council"],  # its name since 2021
+    "WKF": ["Wakefield City Council", "City of Wakefield Council"],  # a city, unnamed so
     "LND": ["Corporation of London", "City Corporation", "Lord Mayor of London"],
     "BPC": ["BCP Council", "BCP"],
     "WNM": ["RBWM"],
