@@ -17,7 +17,9 @@ Evidence, strongest first:
   through the item), a seat of government ("MPs at Westminster", "the Welsh Government
   in Cardiff"), a health board ("NHS Kent and Medway"), a combined authority or regional
   mayor ("the Hull and East Yorkshire mayor", "Greater Lincolnshire") or not capitalised
-  ("reading").
+  ("reading"). A bare name before "City Council" that no council bears is a city
+  council abroad ("Christchurch City Council") or a parish-level one ("Truro City
+  Council", linked as a town council is).
   "A Surrey council has..." (or "a Kent district council", "two Norfolk councils",
   "councils in Kent") is one or several of the councils in the county, so it does not
   link the county council ("a Surrey council spokesman" does), nor does a county word in
@@ -34,7 +36,8 @@ settles it.  They are also resolved by date (Somerset County
 Council before April 2023, Somerset Council after), and a council abolished by the item's
 date is linked as the former council with its successors noted when it is named as a
 council; its bare name after that date is its town, in the council of the day
-("Kettering" in 2022: North Northamptonshire).  The councils named in the headline or
+("Kettering" in 2022: North Northamptonshire).  An undated item takes its date from its
+address when that has one ("/2018/05/12/").  The councils named in the headline or
 first sentence are *primary* (when those name none, the first sentence that names one in
 full leads); the others are *mentioned*, and on a council's own site (its newsroom, its
 committee system, its domain; a site two councils share is the one its words name, or
@@ -43,7 +46,9 @@ both) every other council is mentioned.
 When nothing in the text or the URL names a council, the towns and districts it names
 (``monitor/register/places.csv``: Swanage is in Dorset, Caldicot in Monmouthshire) point
 to their council at low confidence; a town in a two-tier area means its district, or its
-county when the text speaks of "the county council".  A town followed by "council"
+county when the text speaks of "the county council" (as does a district's outlet, or an
+address naming the district, then).  A paper's section for a region of several councils
+("/news/hull-east-yorkshire-news/") names none of them.  A town followed by "council"
 ("Brighton council", "Bath councillors") is its council's seat and counts as a name
 wherever it appears, and a council's own company ("Robin Hood Energy",
 ``monitor/register/bodies.csv``) counts as its bare name.  Last, a local outlet whose
