@@ -882,6 +882,14 @@ def _comma_pairs(body: str) -> set[tuple[str, str]]:
 # the first word of a town's name that may be a possessive written without its
 # apostrophe: "shepherds bush", "kings heath" (not "moss side")
 _POSSESSIVE_FORM = re.compile(r"^([a-z]{3,}[^s\W])s ")
+# words that name a region outright, for reading a name two regions share
+_REGION_WORDS = {
+    "london": "London",
+    "wales": "Wales",
+    "welsh": "Wales",
+    "scotland": "Scotland",
+    "scottish": "Scotland",
+}
 # "Kent County Council", not "the county council"
 _NAMED_COUNTY_COUNCIL = re.compile(r"(?<! the) county council")
 # a date in an address's path: "/2018/05/12/", "/2018/05/", "/2018-05-12-"
@@ -1077,11 +1085,14 @@ class Linker:
         known: Iterable[str | None],
         matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
         spans: list[tuple[int, int, str]],
+        words: Set[str] = frozenset(),
     ) -> frozenset[str]:
         """The regions an item is about, to read an ambiguous name by: those of the
         councils its site, outlet or source belong to, of a regional outlet or a regional
-        section of the BBC or ITV, and of the councils and towns its text names."""
+        section of the BBC or ITV, of the councils and towns its text names, and of the
+        nations and the capital it names ("Stratford, east London")."""
         regions = {self.councils[g].region for g in known if g in self.councils}
+        regions.update(region for word, region in _REGION_WORDS.items() if word in words)
         host, path = _host_path(url)
         host = host.removeprefix("www.")
         while host.count(".") >= 1:
@@ -1651,7 +1662,7 @@ class Linker:
         sport_only = sport and _COUNCIL_TALK.isdisjoint(words)
         regions = (
             self._regions_of(
-                url, (source_council, url_gss, self._outlet_council(url)), matches, spans
+                url, (source_council, url_gss, self._outlet_council(url)), matches, spans, words
             )
             if any(m[2] in AMBIGUOUS or m[2] in self.shared_towns for m in matches)
             else frozenset()
