@@ -882,8 +882,13 @@ def _comma_pairs(body: str) -> set[tuple[str, str]]:
 # the first word of a town's name that may be a possessive written without its
 # apostrophe: "shepherds bush", "kings heath" (not "moss side")
 _POSSESSIVE_FORM = re.compile(r"^([a-z]{3,}[^s\W])s ")
-# words that name a region outright, for reading a name two regions share
-_REGION_WORDS = {
+# a region named as where a place is ("east London", "in Wales", "the Welsh town of"),
+# not as somewhere else ("tourists from London"), for reading a name two regions share
+_REGION_CUE = re.compile(
+    r" (?:(?:east|west|north|south|central|inner|outer|mid|in|across) (london|wales|scotland)"
+    r"|(?:the )?(welsh|scottish) (?:town|city|village|county|council|seaside|coast)) "
+)
+_REGION_OF_CUE = {
     "london": "London",
     "wales": "Wales",
     "welsh": "Wales",
@@ -1085,6 +1090,7 @@ class Linker:
         known: Iterable[str | None],
         matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
         spans: list[tuple[int, int, str]],
+        norm: str = "",
         words: Set[str] = frozenset(),
     ) -> frozenset[str]:
         """The regions an item is about, to read an ambiguous name by: those of the
@@ -1092,7 +1098,8 @@ class Linker:
         section of the BBC or ITV, of the councils and towns its text names, and of the
         nations and the capital it names ("Stratford, east London")."""
         regions = {self.councils[g].region for g in known if g in self.councils}
-        regions.update(region for word, region in _REGION_WORDS.items() if word in words)
+        if not _REGION_OF_CUE.keys().isdisjoint(words):
+            regions.update(_REGION_OF_CUE[m[1] or m[2]] for m in _REGION_CUE.finditer(norm))
         host, path = _host_path(url)
         host = host.removeprefix("www.")
         while host.count(".") >= 1:
@@ -1662,7 +1669,12 @@ class Linker:
         sport_only = sport and _COUNCIL_TALK.isdisjoint(words)
         regions = (
             self._regions_of(
-                url, (source_council, url_gss, self._outlet_council(url)), matches, spans, words
+                url,
+                (source_council, url_gss, self._outlet_council(url)),
+                matches,
+                spans,
+                norm,
+                words,
             )
             if any(m[2] in AMBIGUOUS or m[2] in self.shared_towns for m in matches)
             else frozenset()
