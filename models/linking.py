@@ -750,7 +750,9 @@ _GOVERNMENT_IN = re.compile(
 # "Westminster City Council" or "Westminster council")
 _SEATS_OF_GOVERNMENT = frozenset(("westminster",))
 _COUNCIL_AREA_BEFORE = re.compile(
-    r"\b(council\w*|cllrs?|residents|tenants|voters)( \w+)? (in|of|from|at) $"
+    r"\b(council\w*|authorit\w*|cllrs?|residents|tenants|voters)( \w+)? (in|of|from|at) $"
+    r"|\b(labour|tory|conservative|dem|democrat|reform|green|snp|plaid|independent)s? "
+    r"(run|led|controlled) $"  # "Tory-run Westminster"
 )
 # after a name, words that make it the council's area or the council ("the Rother
 # authority", "Westminster residents"), not a river or a seat of government
