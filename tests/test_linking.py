@@ -669,6 +669,8 @@ def test_an_address_that_cannot_be_parsed_is_no_evidence_and_no_error() -> None:
         "The {short} authority has frozen all spending that is not essential.",
         "The council in {short} has frozen spending. Unions said jobs were at risk.",
         "Bosses at {short} Council say the cuts are unavoidable.",
+        "Tory-run {short} has frozen council tax.",
+        "The Lib Dem-led authority in {short} has frozen council tax.",
     ],
 )
 def test_every_current_council_is_found_by_its_names_in_press_sentences(template: str) -> None:
