@@ -706,8 +706,11 @@ _PRODUCTS_AFTER = frozenset(
     """sauce pork pie pies tart tarts cake cakes bun buns cheese cheeses sausage sausages
     rock fudge toffee ale""".split()
 )
-# "Halifax has cut mortgage rates": the bank, where an item speaks of lending
-_LENDING = frozenset("mortgage mortgages lender lenders lloyds isa isas remortgage".split())
+# places whose bare name is a company's in an item about its trade: "Halifax has cut
+# mortgage rates" is the bank
+_COMPANY_WHEN = {
+    "halifax": frozenset("mortgage mortgages lender lenders lloyds isa isas remortgage".split()),
+}
 # lower-case words after "X Town" that make it the town ("Luton Town centre"), not its club
 _TOWN_THINGS = frozenset(
     """centre center hall council councils councillor councillors deal fund board plan
@@ -1093,15 +1096,13 @@ class Linker:
         matches: list[tuple[int, int, str, tuple[tuple[str, bool], ...]]],
         spans: list[tuple[int, int, str]],
         norm: str = "",
-        words: Set[str] = frozenset(),
     ) -> frozenset[str]:
         """The regions an item is about, to read an ambiguous name by: those of the
         councils its site, outlet or source belong to, of a regional outlet or a regional
         section of the BBC or ITV, of the councils and towns its text names, and of the
         nations and the capital it names ("Stratford, east London")."""
         regions = {self.councils[g].region for g in known if g in self.councils}
-        if not _REGION_OF_CUE.keys().isdisjoint(words):
-            regions.update(_REGION_OF_CUE[m[1] or m[2]] for m in _REGION_CUE.finditer(norm))
+        regions.update(_REGION_OF_CUE[m[1] or m[2]] for m in _REGION_CUE.finditer(norm))
         host, path = _host_path(url)
         host = host.removeprefix("www.")
         while host.count(".") >= 1:
@@ -1643,9 +1644,10 @@ class Linker:
                     and _GOVERNMENT_IN.search(cased, max(0, sp[0] - 30), sp[0] + 1)
                 )
             ]  # "ministers in Cardiff Bay"
-        if "halifax" in words and not _LENDING.isdisjoint(words):
-            spans = [sp for sp in spans if norm[sp[0] + 1 : sp[1] - 1] != "halifax"]
-            matches = [m for m in matches if m[2] != "halifax"]  # the bank
+        for place, trade in _COMPANY_WHEN.items():
+            if place in words and not trade.isdisjoint(words):
+                spans = [sp for sp in spans if norm[sp[0] + 1 : sp[1] - 1] != place]
+                matches = [m for m in matches if m[2] != place]
         health_boards = _named_after_nhs(cased, matches, spans) if " NHS " in cased else set()
         if health_boards:
             spans = [sp for sp in spans if sp[0] not in health_boards]
@@ -1676,7 +1678,6 @@ class Linker:
                 matches,
                 spans,
                 norm,
-                words,
             )
             if any(m[2] in AMBIGUOUS or m[2] in self.shared_towns for m in matches)
             else frozenset()
@@ -1790,13 +1791,12 @@ class Linker:
                 ):
                     some_council_of.add(gss)
                     continue
-                if not strong and norm.startswith(_CITY_COUNCIL_AFTER, end - 1):
-                    if name not in _PARISH_CITIES:
-                        continue  # no council of the register: one abroad
-                    add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
-                    continue  # "Truro City Council", a parish-level council
-                if not strong and _LOCAL_COUNCIL_AFTER.match(norm, end - 1):
-                    # "Durham parish council": the place of a local council
+                city_council = not strong and norm.startswith(_CITY_COUNCIL_AFTER, end - 1)
+                if city_council and name not in _PARISH_CITIES:
+                    continue  # no council of the register bears the name: one abroad
+                if city_council or (not strong and _LOCAL_COUNCIL_AFTER.match(norm, end - 1)):
+                    # "Durham parish council", "Truro City Council": the place of a local
+                    # council
                     add(gss, PLACE_CONFIDENCE, start < lede_end, "place")
                     continue
                 if not strong and county_hall:
